@@ -1,0 +1,191 @@
+"""The layer contract that every layer in scratchnet keeps.
+
+A layer is a function y = f(x; params) that also knows its own local derivative:
+
+    forward(x)   -> y       computes y and keeps what backward will need (the "cache")
+    backward(dy) -> dx      given dL/dy, fills self.grads with dL/dparam and returns dL/dx
+
+Rules (tests hold every layer to them):
+  * backward never updates a parameter: an optimizer does that, from `grads`.
+  * backward never changes x, y or dy in place: it builds new arrays.
+  * backward before forward raises RuntimeError.
+  * `params` and `grads` have the same keys and shapes.
+  * bad input raises ValueError/TypeError naming the layer, what it expected and what came.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from scratchnet._config import check_float_dtype, get_default_dtype
+
+
+class Layer:
+    """Base class of every layer.
+
+    Attributes:
+        params:    dict name -> ndarray, the learnable parameters (empty for most activations).
+        grads:     dict name -> ndarray, dL/dparam from the last backward, same keys and shapes.
+        training:  True in training mode (dropout drops, batch norm uses batch statistics).
+        trainable: False freezes the layer: optimizers skip its params (backward still runs).
+        name:      used in error messages and in Sequential.summary().
+    """
+
+    def __init__(self, name: str | None = None):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training = True
+        self.trainable = True
+        self.name = name or type(self).__name__
+        self._cache = None
+
+    # ----- the two methods every layer writes ------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{self.name}: forward is not implemented")
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{self.name}: backward is not implemented")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    # ----- modes and parameters ----------------------------------------------------------
+    def train(self) -> "Layer":
+        """Switch to training mode (this layer and its children)."""
+        self.training = True
+        for child in self.children():
+            child.train()
+        return self
+
+    def eval(self) -> "Layer":
+        """Switch to evaluation mode (this layer and its children)."""
+        self.training = False
+        for child in self.children():
+            child.eval()
+        return self
+
+    def children(self) -> list["Layer"]:
+        """Layers held inside this one (a residual block's branch, say). Leaves have none."""
+        return []
+
+    def reseed(self, seed) -> None:
+        """Reset the random stream of a random layer (dropout); a no-op for others.
+
+        gradcheck calls this before every forward so that finite differences see one
+        fixed function. Layers with randomness override it.
+        """
+        for i, child in enumerate(self.children()):
+            child.reseed(None if seed is None else (int(seed) + i + 1))
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero."""
+        for key, g in self.grads.items():
+            g[...] = 0
+        for child in self.children():
+            child.zero_grad()
+
+    def astype(self, dtype) -> "Layer":
+        """Convert params and grads to float32 or float64 (in place on the layer)."""
+        dt = check_float_dtype(dtype, f"{self.name}.astype")
+        for key in self.params:
+            self.params[key] = self.params[key].astype(dt)
+            self.grads[key] = np.zeros_like(self.params[key])
+        for child in self.children():
+            child.astype(dt)
+        self._cache = None
+        return self
+
+    @property
+    def n_params(self) -> int:
+        """Number of scalar parameters, children included."""
+        own = sum(int(p.size) for p in self.params.values())
+        return own + sum(child.n_params for child in self.children())
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype of the parameters (the default dtype for a layer without any)."""
+        for p in self.params.values():
+            return p.dtype
+        return get_default_dtype()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    # ----- helpers for subclasses ---------------------------------------------------------
+    def _add_param(self, key: str, value: np.ndarray) -> None:
+        """Register a parameter and a zero gradient of the same shape and dtype."""
+        self.params[key] = value
+        self.grads[key] = np.zeros_like(value)
+
+    def _save(self, **cache) -> None:
+        """Keep what backward needs."""
+        self._cache = cache
+
+    def _load(self) -> dict:
+        """Return the forward cache, or raise if forward has not run."""
+        if self._cache is None:
+            raise RuntimeError(f"{self.name}: backward called before forward")
+        return self._cache
+
+    def _check_input(self, x, ndim: int | tuple[int, ...] | None = None, *,
+                     axis: int | None = None, size: int | None = None,
+                     what: str = "x") -> np.ndarray:
+        """Validate x and return it as a float array.
+
+        ndim: the number of axes expected (an int or a tuple of allowed ints).
+        axis, size: x.shape[axis] must equal size (for example the feature axis of Dense).
+        Integer and bool input is converted to the layer's dtype; anything else non-float is
+        a TypeError.
+        """
+        return check_array(self.name, x, ndim=ndim, axis=axis, size=size, what=what,
+                           dtype=self.dtype)
+
+    def _check_grad(self, dy, shape: tuple[int, ...]) -> np.ndarray:
+        """Validate the upstream gradient: it must have the shape of this layer's output."""
+        dy = check_array(self.name, dy, what="dy", dtype=self.dtype)
+        if dy.shape != tuple(shape):
+            raise ValueError(f"{self.name}.backward: expected dy of shape {tuple(shape)} "
+                             f"(the shape of the last output), got {dy.shape}")
+        return dy
+
+
+def check_array(who: str, x, *, ndim=None, axis=None, size=None, what="x",
+                dtype=None) -> np.ndarray:
+    """Return x as a float32/float64 ndarray, or raise a clear TypeError/ValueError.
+
+    who:   the layer's name, used as the first word of the message.
+    ndim:  allowed number of axes (int or tuple); axis/size: required size of one axis.
+    dtype: the dtype that integer or bool input is converted to.
+    """
+    if not isinstance(x, np.ndarray):
+        if isinstance(x, (list, tuple)) or np.isscalar(x):
+            x = np.asarray(x)
+        else:
+            raise TypeError(f"{who}: expected {what} to be a numpy array, got {type(x).__name__}")
+    if x.dtype.kind in "iub":
+        x = x.astype(dtype if dtype is not None else get_default_dtype())
+    elif x.dtype.kind != "f" or x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{who}: expected {what} with a float32 or float64 dtype, got {x.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in allowed:
+            want = " or ".join(str(n) for n in allowed)
+            raise ValueError(f"{who}: expected {what} with {want} dimensions, got shape {x.shape}")
+    if axis is not None and size is not None:
+        if x.ndim == 0 or x.shape[axis] != size:
+            raise ValueError(f"{who}: expected {what}.shape[{axis}] == {size}, got shape {x.shape}")
+    return x
+
+
+def iter_layers(model, trainable_only: bool = False):
+    """Yield every leaf-or-parent layer in `model` (a Layer, a Sequential or an iterable).
+
+    With trainable_only=True, a frozen layer is skipped together with everything inside it.
+    """
+    items = [model] if isinstance(model, Layer) else list(model)
+    for layer in items:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"expected Layer objects, got {type(layer).__name__}")
+        if trainable_only and not layer.trainable:
+            continue
+        yield layer
+        yield from iter_layers(layer.children(), trainable_only)
