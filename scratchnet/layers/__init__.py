@@ -1,2 +1,7 @@
 """Layers: each does its own forward and backward by hand. See base.py for the contract."""
 from scratchnet.layers.base import Layer, check_array, iter_layers
+from scratchnet.layers.dense import Dense, dense_backward, dense_forward
+from scratchnet.layers.activations import (ELU, Identity, LeakyReLU, Maxout, NotDifferentiableError,
+                                           ReLU, Sigmoid, Softmax, Step, Tanh, sigmoid, softmax,
+                                           softmax_jacobian)
+from scratchnet.layers.reshape import Flatten

@@ -1,0 +1,110 @@
+"""The fully connected (dense, affine) layer: y = x @ W + b.
+
+Two pure functions do the math, so a student can test it without any class:
+
+    y, cache = dense_forward(x, W, b)
+    dx, dW, db = dense_backward(dy, cache)
+
+and the `Dense` layer holds W and b in `params` and calls them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from scratchnet import initializers
+from scratchnet._config import as_rng, get_default_dtype
+from scratchnet.layers.base import Layer, check_array
+
+
+def positive_int(who: str, what: str, value) -> int:
+    """Return value as an int if it is an int >= 1, else raise ValueError/TypeError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: expected {what} to be a positive int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{who}: expected {what} to be a positive int, got {value}")
+    return int(value)
+
+
+def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
+    """Affine map of a batch: y = x @ W + b.
+
+    x: (N, D) inputs, one row per example
+    W: (D, M) weights
+    b: (M,)   bias, added to every row
+    Returns y: (N, M) and cache = (x, W) for dense_backward.
+    """
+    who = "dense_forward"
+    W = check_array(who, W, ndim=2, what="W")
+    D, M = W.shape
+    x = check_array(who, x, ndim=2, axis=1, size=D, what="x", dtype=W.dtype)
+    b = check_array(who, b, ndim=1, axis=0, size=M, what="b", dtype=W.dtype)
+    y = x @ W + b
+    return y, (x, W)
+
+
+def dense_backward(dy: np.ndarray, cache):
+    """Gradients of y = x @ W + b, given dy = dL/dy.
+
+    Forward:  y = x @ W + b                 x: (N, D)  W: (D, M)  b: (M,)  y: (N, M)
+              y[n, m] = sum_d x[n, d] W[d, m] + b[m]
+    Backward: dL/dx = dy @ W.T              (N, M) @ (M, D) -> (N, D)
+              dL/dW = x.T @ dy              (D, N) @ (N, M) -> (D, M)
+              dL/db = dy.sum(axis=0)        every row of y got the same b -> (M,)
+    Returns (dx, dW, db). Nothing given is changed.
+    """
+    x, W = cache
+    dy = check_array("dense_backward", dy, ndim=2, what="dy", dtype=W.dtype)
+    if dy.shape != (x.shape[0], W.shape[1]):
+        raise ValueError(f"dense_backward: expected dy of shape {(x.shape[0], W.shape[1])} "
+                         f"(the shape of y), got {dy.shape}")
+    dx = dy @ W.T
+    dW = x.T @ dy
+    db = dy.sum(axis=0)
+    return dx, dW, db
+
+
+class Dense(Layer):
+    """Fully connected layer: y = x @ W + b.
+
+    n_in:  D, the number of input features
+    n_out: M, the number of output units
+    init:  initializer of W: a name ("he", "xavier", ...; see scratchnet.initializers.get)
+           or a callable init(shape, rng=rng, dtype=dtype). b starts at zero.
+    rng:   None, an int seed or a numpy Generator, used by init.
+
+    params: W (n_in, n_out), b (n_out,), created in get_default_dtype().
+    forward: x (N, n_in) -> y (N, n_out). For image-shaped input put a Flatten() first.
+    """
+
+    def __init__(self, n_in: int, n_out: int, init="he", rng=None, *, name: str | None = None):
+        super().__init__(name)
+        self.n_in = positive_int(self.name, "n_in", n_in)
+        self.n_out = positive_int(self.name, "n_out", n_out)
+        self.init = init
+        dtype = get_default_dtype()
+        W = initializers.get(init)((self.n_in, self.n_out), rng=as_rng(rng), dtype=dtype)
+        self._add_param("W", W)
+        self._add_param("b", initializers.zeros((self.n_out,), dtype=dtype))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, n_in) -> y = x @ W + b: (N, n_out)."""
+        x = self._check_input(x)
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            hint = f"; put a Flatten() before {self.name} for input with more axes" if x.ndim > 2 else ""
+            raise ValueError(f"{self.name}: expected x of shape (N, {self.n_in}), got shape {x.shape}{hint}")
+        y, cache = dense_forward(x, self.params["W"], self.params["b"])
+        self._save(cache=cache, y_shape=y.shape)
+        return y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """dy: (N, n_out) -> dx: (N, n_in); fills grads W, b. See dense_backward for the math:
+        dL/dx = dy @ W.T,  dL/dW = x.T @ dy,  dL/db = dy.sum(axis=0)."""
+        cache = self._load()
+        dy = self._check_grad(dy, cache["y_shape"])
+        dx, dW, db = dense_backward(dy, cache["cache"])
+        self.grads["W"][...] = dW
+        self.grads["b"][...] = db
+        return dx
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out}, init={initializers.name_of(self.init)!r})"
