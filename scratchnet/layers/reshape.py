@@ -16,6 +16,7 @@ class Flatten(Layer):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, d1, d2, ...) -> y: (N, d1*d2*...), rows in C order (last axis fastest)."""
         x = self._check_input(x)
         if x.ndim < 2:
             raise ValueError(f"{self.name}: expected x with at least 2 dimensions (N, d1, ...), "
