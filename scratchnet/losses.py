@@ -21,48 +21,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnet.layers.activations import sigmoid, softmax, softmax_jacobian
 from scratchnet.layers.base import check_array
 
 # Probabilities are clipped to [EPS, 1 - EPS] before a log, so log(0) never happens.
 EPS = 1e-7
 
 
-# ----- small numerical helpers, each one stable for any input size ---------------------------
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Stable logistic function 1 / (1 + exp(-z)), any shape.
-
-    exp is only ever taken of -|z| <= 0, so it never overflows:
-        z >= 0:  1 / (1 + exp(-z))
-        z <  0:  exp(z) / (1 + exp(z))
-    """
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
+# ----- the numerics: each stable for any input size ------------------------------------------
+# sigmoid(z) and softmax(z, axis=-1) come from the activations; exp underflowing to 0 for very
+# negative arguments is the right answer here, so those underflows are silenced below.
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """log softmax(z) along the last axis, by log-sum-exp.   z: (N, K) -> (N, K)
 
     log p_k = z_k - log sum_j exp(z_j) = (z_k - m) - log sum_j exp(z_j - m),  m = max_j z_j,
-    so the largest exponent is exp(0) = 1 and nothing overflows.
+    so the largest exponent is exp(0) = 1: nothing overflows and the log never sees 0.
     """
     shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """softmax(z) along the last axis: exp(z_k - m) / sum_j exp(z_j - m).   z: (N, K) -> (N, K)"""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def softmax_jacobian(p: np.ndarray) -> np.ndarray:
-    """The full Jacobian of softmax for each row, from its output p.   p: (N, K) -> (N, K, K)
-
-    dp_i/dz_j = p_i (delta_ij - p_j),  that is  J = diag(p) - p p^T  (symmetric).
-    Built in full for teaching; a layer would use the product J^T dp directly.
-    """
-    return np.einsum("ni,ij->nij", p, np.eye(p.shape[-1], dtype=p.dtype)) \
-        - np.einsum("ni,nj->nij", p, p)
+    with np.errstate(under="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def cross_entropy_grad_unfused(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -71,13 +48,14 @@ def cross_entropy_grad_unfused(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     z: (N, K) logits,  y: (N, K) one-hot or probability rows.  Returns dL/dz: (N, K).
         p = softmax(z)                         (N, K)
         dL/dp = -y / p / N                     derivative of -1/N sum y log p
-        dL/dz_n = J_n^T dL/dp_n                J_n = diag(p_n) - p_n p_n^T, (K, K) per row
+        dL/dz_n = J_n^T dL/dp_n                J_n = diag(p_n) - p_n p_n^T: (K, K) for each row
     Multiplying out gives dL/dz = (p * sum_k(y) - y) / N = (p - y) / N for rows summing to 1:
-    the fused gradient that CategoricalCrossEntropy(from_logits=True) uses.
+    the fused gradient that CategoricalCrossEntropy(from_logits=True) uses. (For teaching: it
+    builds N Jacobians and divides by p, so it is slow and needs moderate logits.)
     """
     p = softmax(z)
     dp = -y / p / z.shape[0]
-    return np.einsum("nij,ni->nj", softmax_jacobian(p), dp)
+    return np.stack([softmax_jacobian(p_n).T @ dp_n for p_n, dp_n in zip(p, dp)])
 
 
 # ----- the base class --------------------------------------------------------------------------
@@ -275,7 +253,8 @@ class BinaryCrossEntropy(Loss):
         self._check_probabilities(y, "y_true")
         if self.from_logits:
             z = y_pred
-            loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+            with np.errstate(under="ignore"):
+                loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
             self._save(z=z, y=y)
         else:
             self._check_probabilities(y_pred, "y_pred")
@@ -342,7 +321,8 @@ class CategoricalCrossEntropy(Loss):
         y = cache["y"]
         N = y.shape[0]
         if self.from_logits:
-            return (softmax(cache["z"]) - y) / N
+            with np.errstate(under="ignore"):
+                return (softmax(cache["z"]) - y) / N
         return -y / cache["p"] / N
 
     def __repr__(self) -> str:
@@ -389,7 +369,8 @@ class KLDivergence(Loss):
         y = cache["y"]
         N = y.shape[0]
         if self.from_logits:
-            return (softmax(cache["z"]) - y) / N
+            with np.errstate(under="ignore"):
+                return (softmax(cache["z"]) - y) / N
         return -y / cache["q"] / N
 
     def __repr__(self) -> str:
