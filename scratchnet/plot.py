@@ -1,0 +1,439 @@
+"""Pictures of training: learning curves, decision boundaries, images and filters, confusion
+matrices, histograms of weights, gradient flow and the loss surface of a two-parameter model.
+
+Every function builds a `matplotlib.figure.Figure` (no global pyplot state, so it works on a
+headless machine), returns it, and saves it as a PNG when given `path=`. Functions that draw
+into one panel also take `ax=` to draw into a panel of your own figure. In a notebook the
+returned figure shows itself; in a script, save it with `path=`.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+
+# one colour per class, used both for regions (light) and for points (dark)
+_CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+# ----- small helpers ---------------------------------------------------------------------------
+def _save(fig: Figure, path) -> Figure:
+    """Save `fig` as `path` (PNG by default; folders are created) when path is given."""
+    if path is not None:
+        folder = os.path.dirname(os.fspath(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
+
+
+def _figure_and_ax(ax, figsize=(5, 4)):
+    """Return (fig, ax): a new one-panel figure, or the figure that `ax` belongs to."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def _as_float_array(who: str, what: str, a) -> np.ndarray:
+    """a as a float64 ndarray of finite-or-nan numbers, or a clear TypeError."""
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{who}: expected {what} to be array-like, got {type(a).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: expected {what} to hold numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
+def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
+    """(rows, cols) for n panels; about square when ncols is None."""
+    if ncols is None:
+        ncols = max(1, math.ceil(math.sqrt(n)))
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"plot: expected ncols to be a positive int, got {ncols!r}")
+    ncols = min(int(ncols), n)
+    return math.ceil(n / ncols), ncols
+
+
+# ----- learning curves -------------------------------------------------------------------------
+def plot_history(history, metrics=None, path=None) -> Figure:
+    """Learning curves: one panel per metric, training and validation (if recorded) per epoch.
+
+    history: a History from Sequential.fit (uses `.history`) or a dict name -> list per epoch,
+             with keys such as "loss", "accuracy", "val_loss", "val_accuracy".
+    metrics: names to draw (without "val_"); default every training key in the history.
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"plot_history: expected a History or a non-empty dict name -> list, "
+                         f"got {type(history).__name__}")
+    if metrics is None:
+        metrics = [k for k in logs if not k.startswith("val_")] or list(logs)
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    missing = [m for m in metrics if m not in logs and "val_" + m not in logs]
+    if missing:
+        raise ValueError(f"plot_history: metrics {missing} are not in the history "
+                         f"(it has {sorted(logs)})")
+    fig = Figure(figsize=(4.5 * len(metrics), 3.5))
+    for i, name in enumerate(metrics):
+        ax = fig.add_subplot(1, len(metrics), i + 1)
+        for key, label in ((name, "train"), ("val_" + name, "validation")):
+            if key in logs and len(logs[key]) > 0:
+                values = _as_float_array("plot_history", key, logs[key]).ravel()
+                ax.plot(np.arange(1, len(values) + 1), values, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+# ----- decision boundaries ---------------------------------------------------------------------
+def _predict_fn(model_or_predict_fn):
+    """A function x (M, 2) -> outputs, from a model (predict or forward) or a plain callable."""
+    for attr in ("predict", "forward"):
+        fn = getattr(model_or_predict_fn, attr, None)
+        if callable(fn):
+            return fn
+    if callable(model_or_predict_fn):
+        return model_or_predict_fn
+    raise TypeError(f"plot_decision_boundary: expected a model with predict/forward or a "
+                    f"callable, got {type(model_or_predict_fn).__name__}")
+
+
+def _labels_of(who: str, y, n: int) -> np.ndarray:
+    """Class labels (n,) from labels (n,), a column (n, 1) of 0/1, or one-hot rows (n, K)."""
+    y = _as_float_array(who, "y", y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        y = y.argmax(axis=1)
+    elif y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"{who}: expected y with {n} labels, shape ({n},), ({n}, 1) or "
+                         f"({n}, K), got shape {y.shape}")
+    return np.rint(y).astype(np.int64)
+
+
+def _classify(who: str, scores: np.ndarray, m: int, threshold):
+    """Turn model outputs for m grid points into (classes (m,), score (m,) or None).
+
+    (m, K) with K > 1: the class is the argmax. (m,) or (m, 1): binary, class 1 where the
+    score is above `threshold` (default 0.5 for outputs in [0, 1], otherwise 0, as for logits).
+    """
+    scores = _as_float_array(who, "the model's output", scores)
+    if scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == m:
+        return scores.argmax(axis=1), None
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        scores = scores[:, 0]
+    if scores.ndim != 1 or scores.shape[0] != m:
+        raise ValueError(f"{who}: expected the model to map x ({m}, 2) to ({m}, K) or ({m}, 1), "
+                         f"got shape {scores.shape}")
+    if threshold is None:
+        threshold = 0.5 if np.all((scores >= 0) & (scores <= 1)) else 0.0
+    return (scores > threshold).astype(np.int64), scores
+
+
+def plot_decision_boundary(model_or_predict_fn, x, y, resolution: int = 200, path=None,
+                           ax=None, threshold=None, title=None) -> Figure:
+    """The regions a classifier assigns to each class, with the data points on top.
+
+    model_or_predict_fn: a model (its predict, or forward) or a function x (M, 2) -> scores.
+    x: (N, 2) points; y: (N,) labels, (N, 1) 0/1 targets or (N, K) one-hot rows.
+    Multi-class output (M, K): the colour is the argmax class. Binary output (M,) or (M, 1):
+    the shading is the score, the black line is where it crosses `threshold`.
+    resolution: grid points per axis (resolution**2 predictions).
+    """
+    who = "plot_decision_boundary"
+    x = _as_float_array(who, "x", x)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"{who}: expected x of shape (N, 2) (2-D points), got shape {x.shape}")
+    labels = _labels_of(who, y, x.shape[0])
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"{who}: expected resolution to be an int >= 2, got {resolution!r}")
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    pad = 0.1 * np.maximum(hi - lo, 1e-3)
+    g0 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    g1 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    G0, G1 = np.meshgrid(g0, g1)
+    grid = np.column_stack([G0.ravel(), G1.ravel()])          # (resolution**2, 2)
+    classes, score = _classify(who, _predict_fn(model_or_predict_fn)(grid), len(grid), threshold)
+    fig, ax = _figure_and_ax(ax)
+    k = int(max(classes.max(), labels.max())) + 1
+    colors = [_CLASS_COLORS[i % len(_CLASS_COLORS)] for i in range(max(k, 2))]
+    if score is None:
+        ax.contourf(G0, G1, classes.reshape(G0.shape), levels=np.arange(len(colors) + 1) - 0.5,
+                    cmap=ListedColormap(colors), alpha=0.3)
+    else:
+        S = score.reshape(G0.shape)
+        ax.contourf(G0, G1, S, levels=20, cmap="RdBu_r", alpha=0.4)
+        ax.contour(G0, G1, classes.reshape(G0.shape), levels=[0.5], colors="k", linewidths=1)
+    ax.scatter(x[:, 0], x[:, 1], c=[colors[c % len(colors)] for c in labels],
+               edgecolors="k", linewidths=0.5, s=18)
+    ax.set_xlim(g0[0], g0[-1])
+    ax.set_ylim(g1[0], g1[-1])
+    if title is not None:
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+# ----- images, filters and feature maps --------------------------------------------------------
+def _as_image_stack(images) -> tuple[np.ndarray, bool]:
+    """Images as (N, H, W) or (N, H, W, 3) for imshow, and whether they are RGB.
+
+    Accepts (H, W), (N, H, W), (N, 1, H, W), (N, 3, H, W) (RGB) and (N, C, H, W) with other
+    C, of which the first channel is shown (conv filters (C_out, C_in, KH, KW) are such).
+    """
+    a = _as_float_array("plot_image_grid", "images", images)
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim == 3:
+        return a, False
+    if a.ndim != 4:
+        raise ValueError(f"plot_image_grid: expected images (H, W), (N, H, W) or (N, C, H, W), "
+                         f"got shape {a.shape}")
+    if a.shape[1] == 3:
+        rgb = a.transpose(0, 2, 3, 1)                        # (N, H, W, 3)
+        lo = rgb.min(axis=(1, 2, 3), keepdims=True)          # each image scaled to [0, 1]
+        span = np.maximum(rgb.max(axis=(1, 2, 3), keepdims=True) - lo, 1e-12)
+        return (rgb - lo) / span, True
+    return a[:, 0], False
+
+
+def plot_image_grid(images, labels=None, ncols=None, cmap="gray", path=None, title=None,
+                    max_images: int = 100) -> Figure:
+    """A grid of small images: digits, conv filters or feature maps.
+
+    images: (H, W), (N, H, W), (N, 1, H, W), (N, 3, H, W) shown as RGB, or (N, C, H, W) of
+            which the first channel is shown. At most `max_images` are drawn.
+    labels: N captions (numbers or strings), or None.
+    """
+    stack, rgb = _as_image_stack(images)
+    n = min(len(stack), int(max_images))
+    if n == 0:
+        raise ValueError("plot_image_grid: expected at least one image, got none")
+    if labels is not None and len(labels) < n:
+        raise ValueError(f"plot_image_grid: expected {n} labels (one per image), got {len(labels)}")
+    rows, cols = _grid_shape(n, ncols)
+    fig = Figure(figsize=(1.3 * cols, 1.3 * rows + (0.4 if title else 0)))
+    for i in range(n):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        ax.imshow(stack[i], cmap=None if rgb else cmap, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if labels is not None:
+            ax.set_title(str(labels[i]), fontsize=8)
+    if title is not None:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_filters(W, ncols=None, cmap="coolwarm", path=None, title="filters") -> Figure:
+    """Conv filters W (C_out, C_in, KH, KW): one picture per output channel (RGB when C_in
+    is 3, otherwise input channel 0)."""
+    W = _as_float_array("plot_filters", "W", W)
+    if W.ndim != 4:
+        raise ValueError(f"plot_filters: expected W of shape (C_out, C_in, KH, KW), got {W.shape}")
+    return plot_image_grid(W, labels=[f"{i}" for i in range(W.shape[0])], ncols=ncols,
+                           cmap=cmap, path=path, title=title)
+
+
+def plot_feature_maps(maps, index: int = 0, ncols=None, cmap="viridis", path=None,
+                      title="feature maps") -> Figure:
+    """Feature maps of one example: (C, H, W), or (N, C, H, W) of which example `index`."""
+    maps = _as_float_array("plot_feature_maps", "maps", maps)
+    if maps.ndim == 4:
+        if not 0 <= index < maps.shape[0]:
+            raise ValueError(f"plot_feature_maps: index {index} out of range for {maps.shape[0]} examples")
+        maps = maps[index]
+    if maps.ndim != 3:
+        raise ValueError(f"plot_feature_maps: expected maps (C, H, W) or (N, C, H, W), got {maps.shape}")
+    return plot_image_grid(maps, labels=[f"ch {c}" for c in range(maps.shape[0])], ncols=ncols,
+                           cmap=cmap, path=path, title=title)
+
+
+# ----- confusion matrix ------------------------------------------------------------------------
+def _class_labels(who: str, what: str, y) -> np.ndarray:
+    """Integer labels (N,) from ints (N,) or from scores / one-hot rows (N, K) (argmax)."""
+    a = np.asarray(y)
+    if a.ndim == 2:
+        a = a.argmax(axis=1)
+    if a.ndim != 1:
+        raise ValueError(f"{who}: expected {what} of shape (N,) or (N, K), got shape {a.shape}")
+    if a.dtype.kind == "f" and np.any(a != np.round(a)):
+        raise ValueError(f"{who}: expected {what} to be integer class labels, got fractions")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: expected {what} to hold integer labels, got dtype {a.dtype}")
+    a = a.astype(np.int64)
+    if a.size and a.min() < 0:
+        raise ValueError(f"{who}: expected labels >= 0 in {what}, got {a.min()}")
+    return a
+
+
+def confusion_matrix(y_true, y_pred, k: int | None = None) -> np.ndarray:
+    """Counts C (K, K): C[i, j] = number of examples of true class i predicted as class j.
+
+    y_true, y_pred: (N,) integer labels, or (N, K) one-hot rows / scores (argmax is taken).
+    k: the number of classes K; default 1 + the largest label seen.
+    The diagonal holds the correct answers; accuracy = trace(C) / N.
+    """
+    who = "confusion_matrix"
+    t = _class_labels(who, "y_true", y_true)
+    p = _class_labels(who, "y_pred", y_pred)
+    if t.shape != p.shape:
+        raise ValueError(f"{who}: y_true and y_pred must have the same length, got {t.shape} and {p.shape}")
+    top = int(max(t.max(initial=-1), p.max(initial=-1))) + 1
+    if k is None:
+        k = max(top, 1)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"{who}: expected k to be a positive int, got {k!r}")
+    if top > k:
+        raise ValueError(f"{who}: labels go up to {top - 1} but k={k} classes (labels 0..{k - 1})")
+    C = np.zeros((k, k), dtype=np.int64)
+    np.add.at(C, (t, p), 1)                                   # one count per (true, predicted) pair
+    return C
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, path=None,
+                          ax=None) -> Figure:
+    """The confusion matrix as a picture, with the count (or, with normalize=True, the
+    fraction of each true class) written in every cell. Rows: true class; columns: predicted."""
+    k = None if class_names is None else len(class_names)
+    C = confusion_matrix(y_true, y_pred, k=k)
+    values = C.astype(np.float64)
+    if normalize:
+        values = values / np.maximum(values.sum(axis=1, keepdims=True), 1)
+    K = C.shape[0]
+    names = [str(i) for i in range(K)] if class_names is None else [str(c) for c in class_names]
+    fig, ax = _figure_and_ax(ax, figsize=(1.0 + 0.5 * K, 0.8 + 0.5 * K))
+    ax.imshow(values, cmap="Blues", vmin=0)
+    top = values.max() if values.size else 1
+    for i in range(K):
+        for j in range(K):
+            text = f"{values[i, j]:.2f}" if normalize else str(C[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if values[i, j] > 0.6 * top else "black")
+    ax.set_xticks(range(K), names)
+    ax.set_yticks(range(K), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return _save(fig, path)
+
+
+# ----- histograms ------------------------------------------------------------------------------
+def plot_histograms(arrays: dict, bins: int = 50, path=None, ncols=None) -> Figure:
+    """One histogram per named array (weights, activations, gradients), with mean and std.
+
+    arrays: dict name -> array of any shape (all its values are counted).
+    """
+    if not isinstance(arrays, dict) or not arrays:
+        raise ValueError(f"plot_histograms: expected a non-empty dict name -> array, "
+                         f"got {type(arrays).__name__}")
+    rows, cols = _grid_shape(len(arrays), ncols if ncols is not None else min(len(arrays), 4))
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows))
+    for i, (name, a) in enumerate(arrays.items()):
+        values = _as_float_array("plot_histograms", f"arrays[{name!r}]", a).ravel()
+        ax = fig.add_subplot(rows, cols, i + 1)
+        if values.size:
+            ax.hist(values[np.isfinite(values)], bins=bins, color="#1f77b4")
+            ax.set_title(f"{name}\nmean {values.mean():.3g}  std {values.std():.3g}", fontsize=9)
+        else:
+            ax.set_title(f"{name} (empty)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+# ----- gradient flow ---------------------------------------------------------------------------
+def _norm_series(records) -> dict:
+    """Gradient norms as dict layer name -> 1-D array (one value per update).
+
+    records: a GradientNormRecorder (its `.norms`), a Tracer (one backward: its
+    `grad_norms()`), or a dict name -> sequence (or single number) of norms.
+    """
+    if hasattr(records, "grad_norms") and callable(records.grad_norms):
+        records = records.grad_norms()
+    records = getattr(records, "norms", records)
+    if not isinstance(records, dict) or not records:
+        raise ValueError("plot_gradient_flow: expected a GradientNormRecorder, a Tracer or a "
+                         f"non-empty dict layer -> norms, got {type(records).__name__}")
+    return {str(k): np.atleast_1d(_as_float_array("plot_gradient_flow", str(k), v)).ravel()
+            for k, v in records.items()}
+
+
+def plot_gradient_flow(records, path=None, ax=None) -> Figure:
+    """Per-layer gradient norms, log scale. Many values per layer (a GradientNormRecorder):
+    one line per layer over the updates. One value per layer (a Tracer): bars in layer order,
+    which show a vanishing gradient as bars shrinking towards the input."""
+    series = _norm_series(records)
+    fig, ax = _figure_and_ax(ax, figsize=(6, 4))
+    tiny = np.finfo(np.float64).tiny
+    if all(len(v) == 1 for v in series.values()):
+        names = list(series)
+        ax.bar(range(len(names)), [max(series[n][0], tiny) for n in names], color="#1f77b4")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+        ax.set_xlabel("layer (input on the left)")
+    else:
+        for name, v in series.items():
+            ax.plot(np.arange(1, len(v) + 1), np.maximum(v, tiny), label=name)
+        ax.set_xlabel("update")
+        ax.legend(fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("gradient norm")
+    ax.set_title("gradient flow")
+    return _save(fig, path)
+
+
+# ----- loss surface ----------------------------------------------------------------------------
+def _check_range(who: str, what: str, r) -> tuple[float, float]:
+    r = _as_float_array(who, what, r)
+    if r.shape != (2,) or not np.all(np.isfinite(r)) or not r[0] < r[1]:
+        raise ValueError(f"{who}: expected {what} = (low, high) with low < high, got {r.tolist()}")
+    return float(r[0]), float(r[1])
+
+
+def plot_loss_surface(loss_fn, w_range, b_range, path=None, trajectory=None,
+                      resolution: int = 80, ax=None, labels=("w", "b")) -> Figure:
+    """Contours of L(w, b) for a model with two parameters, and the optimizer's path on them.
+
+    loss_fn: a function (w, b) -> the loss, a float (called resolution**2 times).
+    w_range, b_range: (low, high) of the two axes.
+    trajectory: (T, 2) array of (w, b) after each step, drawn as a line from start to end.
+    Contour levels are spaced on a log scale above the smallest loss, so that the valley's
+    floor shows as well as its walls.
+    """
+    who = "plot_loss_surface"
+    if not callable(loss_fn):
+        raise TypeError(f"{who}: expected loss_fn to be a function (w, b) -> float")
+    w_lo, w_hi = _check_range(who, "w_range", w_range)
+    b_lo, b_hi = _check_range(who, "b_range", b_range)
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"{who}: expected resolution to be an int >= 2, got {resolution!r}")
+    ws, bs = np.linspace(w_lo, w_hi, resolution), np.linspace(b_lo, b_hi, resolution)
+    L = np.array([[float(loss_fn(w, b)) for w in ws] for b in bs])   # L[i, j] = loss(ws[j], bs[i])
+    if not np.all(np.isfinite(L)):
+        raise ValueError(f"{who}: loss_fn returned non-finite values on the grid")
+    fig, ax = _figure_and_ax(ax, figsize=(5.5, 4.5))
+    L_min, span = L.min(), max(L.max() - L.min(), 1e-300)
+    levels = np.concatenate([[L_min], L_min + np.geomspace(1e-4 * span, span, 24)])
+    cs = ax.contourf(ws, bs, L, levels=levels, cmap="viridis",
+                     norm=BoundaryNorm(levels, ncolors=256))
+    fig.colorbar(cs, ax=ax, label="loss", format="%.3g")
+    if trajectory is not None:
+        path_wb = _as_float_array(who, "trajectory", trajectory)
+        if path_wb.ndim != 2 or path_wb.shape[1] != 2 or len(path_wb) == 0:
+            raise ValueError(f"{who}: expected trajectory of shape (T, 2), got {path_wb.shape}")
+        ax.plot(path_wb[:, 0], path_wb[:, 1], "-", color="white", lw=1.2)
+        ax.plot(path_wb[0, 0], path_wb[0, 1], "o", color="white", label="start")
+        ax.plot(path_wb[-1, 0], path_wb[-1, 1], "*", color="red", ms=12, label="end")
+        ax.legend(fontsize=8)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title("loss surface")
+    return _save(fig, path)
+

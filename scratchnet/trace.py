@@ -1,0 +1,346 @@
+"""Look inside a network while it runs: what each layer outputs and what gradient comes back.
+
+    with Tracer(model) as tr:              # or: tr = trace(model, x, y, loss)
+        out = model.forward(x)
+        model.backward(dy)
+    tr.summary()                           # one line per layer: activations and gradients
+    tr.diagnose()                          # ["layer 1 ReLU: 88% of units are dead ...", ...]
+
+The tracer wraps each layer's forward and backward for the duration of the `with` block (an
+attribute on the layer object that hides the class's method) and removes the wrapper on exit,
+also when an exception leaves the block. The wrappers only copy what passes through; they
+never change an array, so a traced run computes exactly what an untraced one does.
+
+Three common illnesses show up in the numbers:
+  * dead ReLUs: units whose output is 0 for every example, so their weights get no gradient;
+  * saturated sigmoid/tanh: outputs stuck near 0/1 (or -1/+1), where the derivative is ~0;
+  * vanishing gradients: gradient norms that shrink layer by layer towards the input.
+
+`GradientNormRecorder` is a callback for `Sequential.fit` that records each layer's
+parameter-gradient norm at every update, for `scratchnet.plot.plot_gradient_flow`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scratchnet.callbacks import Callback
+from scratchnet.layers.activations import Sigmoid, Tanh
+from scratchnet.layers.base import Layer
+
+
+def _layers_of(model) -> list[Layer]:
+    """The layers to trace: model.layers for a Sequential, the items of a list, or [model]."""
+    if hasattr(model, "layers"):
+        layers = list(model.layers)
+    elif isinstance(model, Layer):
+        layers = [model]
+    else:
+        try:
+            layers = list(model)
+        except TypeError:
+            raise TypeError(f"Tracer: expected a Sequential, a Layer or a list of layers, "
+                            f"got {type(model).__name__}") from None
+    for layer in layers:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Tracer: expected Layer objects, got {type(layer).__name__}")
+    return layers
+
+
+def _norm(a) -> float:
+    """Euclidean (Frobenius) norm of an array, as a float."""
+    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+
+
+def _saturation_bounds(layer):
+    """(low, high) between which an output is not saturated, or None for other layers."""
+    if isinstance(layer, Sigmoid):
+        return 0.0, 1.0
+    if isinstance(layer, Tanh):
+        return -1.0, 1.0
+    return None
+
+
+@dataclass
+class TraceRecord:
+    """What one layer saw in the last traced forward and backward.
+
+    output:     copy of the layer's forward output y, e.g. (N, M).
+    grad_input: copy of what backward returned, dL/dx, shaped like the input x (None until
+                backward ran); grad_output: copy of the dy it received, shaped like y.
+    param_grad_norms: dict param name -> ||dL/dparam|| after backward.
+    param_grad_rms: sqrt(mean of dL/dparam**2) over all the layer's parameters, a size-fair
+                    number for comparing layers of different widths (None without params).
+    """
+
+    index: int
+    name: str
+    layer: Layer
+    input_shape: tuple | None = None
+    output: np.ndarray | None = None
+    grad_output: np.ndarray | None = None
+    grad_input: np.ndarray | None = None
+    param_grad_norms: dict = field(default_factory=dict)
+    param_grad_rms: float | None = None
+    saturation_tol: float = 0.01
+
+    @property
+    def label(self) -> str:
+        return f"{self.index} {self.name}"
+
+    @property
+    def mean(self) -> float:
+        return float(self.output.mean())
+
+    @property
+    def std(self) -> float:
+        return float(self.output.std())
+
+    @property
+    def zero_fraction(self) -> float:
+        """Fraction of output elements that are exactly 0."""
+        return float(np.mean(self.output == 0))
+
+    @property
+    def dead_fraction(self) -> float:
+        """Fraction of units (output features, axes 1..) that are 0 for EVERY example in the
+        batch. Such a ReLU unit passes no gradient to its weights: it has stopped learning."""
+        if self.output.ndim < 2:
+            return float(np.all(self.output == 0))
+        return float(np.mean(np.all(self.output == 0, axis=0)))
+
+    @property
+    def saturated_fraction(self) -> float | None:
+        """Sigmoid/Tanh only: fraction of outputs within `saturation_tol` of their limits
+        (0 or 1 for sigmoid, -1 or 1 for tanh), where the derivative is nearly 0. None otherwise."""
+        bounds = _saturation_bounds(self.layer)
+        if bounds is None:
+            return None
+        low, high = bounds
+        tol = self.saturation_tol * (high - low)
+        return float(np.mean((self.output < low + tol) | (self.output > high - tol)))
+
+    @property
+    def grad_norm(self) -> float | None:
+        """||dL/dx||, the gradient this layer passes on towards the input (None before backward)."""
+        return None if self.grad_input is None else _norm(self.grad_input)
+
+    @property
+    def param_grad_norm(self) -> float | None:
+        """||dL/dparams|| over all of this layer's parameters (None for parameter-free layers)."""
+        if not self.param_grad_norms:
+            return None
+        return float(np.sqrt(sum(v * v for v in self.param_grad_norms.values())))
+
+
+_MISSING = object()
+
+
+def _all_grads(layer: Layer) -> dict[str, np.ndarray]:
+    """The gradients of a layer and of the layers inside it: "W", or "1.W" for a child's."""
+    grads = dict(layer.grads)
+    stack = [(str(i), child) for i, child in enumerate(layer.children())]
+    while stack:
+        prefix, sub = stack.pop()
+        grads.update({f"{prefix}.{k}": g for k, g in sub.grads.items()})
+        stack.extend((f"{prefix}.{i}", c) for i, c in enumerate(sub.children()))
+    return grads
+
+
+class Tracer:
+    """Records, per layer, the forward output and the backward gradients of a batch.
+
+    model: a Sequential (its `.layers` are traced), a single Layer, or a list of layers.
+    saturation_tol: how close to its limits a sigmoid/tanh output counts as saturated
+                    (as a fraction of the output range; 0.01 means y < 0.01 or y > 0.99).
+
+    After the `with` block, `records` holds one TraceRecord per layer (in model order) with
+    the last batch's output and gradients; `loss` is set by `trace()`.
+    """
+
+    def __init__(self, model, saturation_tol: float = 0.01):
+        if not 0 < saturation_tol < 0.5:
+            raise ValueError(f"Tracer: expected 0 < saturation_tol < 0.5, got {saturation_tol!r}")
+        self.model = model
+        self.records = [TraceRecord(i, layer.name, layer, saturation_tol=saturation_tol)
+                        for i, layer in enumerate(_layers_of(model))]
+        self.loss: float | None = None
+        self._saved: list = []                      # (layer, method name, own attribute or _MISSING)
+
+    # ----- wrapping and unwrapping -------------------------------------------------------------
+    def __enter__(self) -> "Tracer":
+        if self._saved:
+            raise RuntimeError("Tracer: this tracer is already active (nested `with`)")
+        try:
+            for rec in self.records:
+                self._wrap(rec, "forward", self._traced_forward)
+                self._wrap(rec, "backward", self._traced_backward)
+        except BaseException:
+            self._restore()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self._restore()
+        return False                                # never swallow an exception
+
+    def _wrap(self, rec: TraceRecord, method: str, make) -> None:
+        """Hide layer.<method> behind a recording wrapper stored on the instance."""
+        layer = rec.layer
+        self._saved.append((layer, method, layer.__dict__.get(method, _MISSING)))
+        setattr(layer, method, make(rec, getattr(layer, method)))
+
+    def _restore(self) -> None:
+        """Put every method back, newest wrapper first (a layer listed twice unwraps twice)."""
+        while self._saved:
+            layer, method, own = self._saved.pop()
+            if own is _MISSING:
+                layer.__dict__.pop(method, None)    # the class's method shows through again
+            else:
+                setattr(layer, method, own)
+
+    @staticmethod
+    def _traced_forward(rec: TraceRecord, forward):
+        def traced_forward(x, *args, **kwargs):
+            y = forward(x, *args, **kwargs)
+            rec.input_shape = np.shape(x)
+            rec.output = np.array(y, copy=True)
+            rec.grad_output = rec.grad_input = None
+            rec.param_grad_norms, rec.param_grad_rms = {}, None
+            return y
+        return traced_forward
+
+    @staticmethod
+    def _traced_backward(rec: TraceRecord, backward):
+        def traced_backward(dy, *args, **kwargs):
+            dx = backward(dy, *args, **kwargs)
+            rec.grad_output = np.array(dy, copy=True)
+            rec.grad_input = None if dx is None else np.array(dx, copy=True)
+            grads = _all_grads(rec.layer)
+            rec.param_grad_norms = {k: _norm(g) for k, g in grads.items()}
+            size = sum(g.size for g in grads.values())
+            rec.param_grad_rms = _norm(list(rec.param_grad_norms.values())) / np.sqrt(size) if size else None
+            return dx
+        return traced_backward
+
+    # ----- what the numbers say ----------------------------------------------------------------
+    def _ran(self, what: str, backward: bool = False) -> list[TraceRecord]:
+        """The records, or a RuntimeError if the traced forward (and backward) has not run."""
+        if any(r.output is None for r in self.records):
+            raise RuntimeError(f"Tracer.{what}: run model.forward(x) inside `with tracer:` first")
+        if backward and all(r.grad_input is None for r in self.records):
+            raise RuntimeError(f"Tracer.{what}: run model.backward(dy) inside `with tracer:` first")
+        return self.records
+
+    def grad_norms(self) -> dict[str, float]:
+        """label -> ||dL/dparams|| of each layer with parameters, input side first
+        (what plot_gradient_flow draws as bars)."""
+        return {r.label: r.param_grad_norm for r in self._ran("grad_norms", True)
+                if r.param_grad_norm is not None}
+
+    def dead_layers(self, threshold: float = 0.5) -> list[TraceRecord]:
+        """Layers in which at least `threshold` of the units are 0 for every example."""
+        return [r for r in self._ran("dead_layers") if r.dead_fraction >= threshold]
+
+    def saturated_layers(self, threshold: float = 0.5) -> list[TraceRecord]:
+        """Sigmoid/Tanh layers with at least `threshold` of their outputs saturated."""
+        return [r for r in self._ran("saturated_layers")
+                if r.saturated_fraction is not None and r.saturated_fraction >= threshold]
+
+    def gradient_ratio(self) -> float | None:
+        """RMS parameter gradient of the first layer with parameters divided by that of the
+        last one. Much less than 1: the gradient vanishes on its way back to the input.
+        Much more than 1: it explodes. None with fewer than two such layers."""
+        rms = [r.param_grad_rms for r in self._ran("gradient_ratio", True)
+               if r.param_grad_rms is not None]
+        if len(rms) < 2:
+            return None
+        return rms[0] / rms[-1] if rms[-1] > 0 else float("inf")
+
+    def vanishing_gradients(self, ratio: float = 1e-2) -> bool:
+        """True when the first layer's gradient is below `ratio` times the last layer's."""
+        r = self.gradient_ratio()
+        return r is not None and r < ratio
+
+    def diagnose(self, dead: float = 0.5, saturated: float = 0.5,
+                 vanishing: float = 1e-2) -> list[str]:
+        """Plain-language warnings: dead units, saturated layers, vanishing gradients."""
+        notes = [f"layer {r.label}: {r.dead_fraction:.0%} of units are dead (0 for every example)"
+                 for r in self.dead_layers(dead)]
+        notes += [f"layer {r.label}: {r.saturated_fraction:.0%} of outputs are saturated "
+                  f"(derivative near 0)" for r in self.saturated_layers(saturated)]
+        if any(r.grad_input is not None for r in self.records):
+            ratio = self.gradient_ratio()
+            if ratio is not None and ratio < vanishing:
+                notes.append(f"vanishing gradients: the first layer's gradient is {ratio:.2g} "
+                             f"times the last layer's")
+        return notes
+
+    # ----- the table ---------------------------------------------------------------------------
+    def table(self) -> str:
+        """One line per layer: output shape, mean, std, % zeros, % dead units, % saturated,
+        ||dL/dx|| and ||dL/dparams||."""
+        head = (f"{'layer':<16}{'output':<14}{'mean':>10}{'std':>10}{'zero':>7}{'dead':>7}"
+                f"{'sat':>7}{'|dL/dx|':>11}{'|dL/dW|':>11}")
+        lines = [head, "-" * len(head)]
+        for r in self._ran("table"):
+            sat = "-" if r.saturated_fraction is None else f"{r.saturated_fraction:.0%}"
+            gx = "-" if r.grad_norm is None else f"{r.grad_norm:.3g}"
+            gp = "-" if r.param_grad_norm is None else f"{r.param_grad_norm:.3g}"
+            lines.append(f"{r.label[:15]:<16}{str(r.output.shape):<14}{r.mean:>10.3g}"
+                         f"{r.std:>10.3g}{r.zero_fraction:>7.0%}{r.dead_fraction:>7.0%}"
+                         f"{sat:>7}{gx:>11}{gp:>11}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def summary(self) -> None:
+        """Print the table and the diagnosis."""
+        print(self.table())
+        for note in self.diagnose() or ["no dead units, saturation or vanishing gradients found"]:
+            print("note:", note)
+
+
+def trace(model, x, y, loss, saturation_tol: float = 0.01) -> Tracer:
+    """Run one traced forward and backward of `model` on (x, y) and return the Tracer.
+
+    model: a Sequential (or any Layer) with forward/backward; loss: a scratchnet loss.
+    x: the input batch, e.g. (N, D); y: the targets `loss` expects.
+    Parameters are not updated; the layers' grads hold this batch's gradients afterwards.
+    """
+    tracer = Tracer(model, saturation_tol=saturation_tol)
+    with tracer:
+        out = model.forward(x)
+        tracer.loss = float(loss.forward(out, y))
+        model.backward(loss.backward())
+    return tracer
+
+
+class GradientNormRecorder(Callback):
+    """A callback for Sequential.fit: after every update, each layer's ||dL/dparams||.
+
+    norms: dict "index name" -> list of floats, one per update (batch); with per_param=True
+           one list per parameter ("0 Dense.W", "0 Dense.b", ...). Cleared when training begins.
+    Draw it with scratchnet.plot.plot_gradient_flow(recorder).
+    """
+
+    def __init__(self, per_param: bool = False):
+        super().__init__()
+        self.per_param = bool(per_param)
+        self.norms: dict[str, list[float]] = {}
+
+    def on_train_begin(self, logs=None) -> None:
+        self.norms = {}
+
+    def on_batch_end(self, batch: int, logs=None) -> None:
+        for i, layer in enumerate(_layers_of(self.model)):
+            grads = _all_grads(layer)
+            if not grads:
+                continue
+            norms = {f"{i} {layer.name}.{k}": _norm(g) for k, g in grads.items()}
+            if not self.per_param:
+                norms = {f"{i} {layer.name}": _norm(list(norms.values()))}
+            for key, value in norms.items():
+                self.norms.setdefault(key, []).append(value)
