@@ -1,0 +1,25 @@
+"""gradcheck: prove analytic gradients right (or show where they are wrong) by finite differences.
+
+    import numpy as np, gradcheck
+    from scratchnet.layers import Dense
+    report = gradcheck.check_layer(Dense(3, 4, rng=0), np.random.default_rng(0).normal(size=(5, 3)))
+    print(report)                 # a table: tensor, shape, max error, worst element, kinks, PASS/FAIL
+    assert report.passed, report
+
+What is in it:
+  numerical_gradient(f, x, eps=None)       central differences of a scalar f(x), in float64
+  check_layer(layer, x, seed=0)            dL/dx and every dL/dparam, with L = sum(y * g), g random
+  check_loss(loss, y_pred, y_true)         loss.backward() against loss.forward
+  check_model(model, loss, x, y)           every layer of a model, through the loss
+  check_function(f, df, x)                 a plain function and its gradient
+  sweep_eps(f_or_layer, x)                 error against step size: the V of truncation and rounding
+  python -m gradcheck                      every built-in layer and loss (cases in gradcheck/catalog.py)
+
+Tolerances (rtol=1e-5, atol=1e-8 by default, keyword arguments of every check) and the error
+metric are described in gradcheck/report.py; kinks (ReLU at 0, ties in a max) are accepted when
+the analytic value lies between the one-sided differences, and counted apart from failures.
+"""
+from gradcheck.numeric import DEFAULT_EPS, finite_differences, numerical_gradient
+from gradcheck.report import ATOL, RTOL, Check, Report, Row, rel_error
+from gradcheck.checks import check_function, check_layer, check_loss, check_model
+from gradcheck.sweep import sweep_eps

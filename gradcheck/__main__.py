@@ -1,0 +1,75 @@
+"""python -m gradcheck: gradient-check every built-in layer and loss, print one table.
+
+    python -m gradcheck                 all cases (gradcheck/catalog.py), random shapes, seed 0
+    python -m gradcheck --seed 3        other random shapes and values
+    python -m gradcheck -k Softmax      only cases whose name contains "Softmax"
+    python -m gradcheck --list          list the cases, check nothing
+    python -m gradcheck --verbose       the full report of every case after the table
+
+Exit status 1 if any case fails (or cannot be built), 0 otherwise. Skipped cases (layers with
+differentiable = False) do not fail.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import zlib
+
+import numpy as np
+
+from gradcheck.catalog import CASES
+from gradcheck.checks import check_layer, check_loss
+
+
+def run_case(case, seed: int):
+    """Build and check one case: returns (shapes text, Report or None, error text)."""
+    rng = np.random.default_rng([seed, zlib.crc32(case.name.encode())])   # stable under -k
+    try:
+        built = case.build(rng)
+        if case.kind == "layer":
+            layer, x = built
+            return f"x {np.shape(x)}", check_layer(layer, x, seed=seed), ""
+        loss, y_pred, y_true = built
+        return f"{np.shape(y_pred)} vs {np.shape(y_true)}", check_loss(loss, y_pred, y_true), ""
+    except Exception as exc:                 # report it as a failing row, keep going
+        return "?", None, f"{type(exc).__name__}: {exc}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gradcheck", description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=0, help="seed of shapes, values and g")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("-k", dest="pattern", default="", help="only cases whose name contains this")
+    parser.add_argument("--verbose", action="store_true", help="print every full report")
+    args = parser.parse_args(argv)
+    cases = [c for c in CASES if args.pattern.lower() in c.name.lower()]
+    if args.list:
+        print("\n".join(f"{c.kind:<6} {c.name}" for c in cases))
+        return 0
+    results = [(c, *run_case(c, args.seed)) for c in cases]
+    print(_table(results))
+    if args.verbose:
+        for case, _, report, error in results:
+            print(f"\n== {case.name}\n{report if report is not None else error}")
+    failed = [c.name for c, _, report, error in results
+              if error or (not report.passed and not report.skipped)]
+    print(f"\n{len(results) - len(failed)} of {len(results)} cases pass or are skipped; "
+          + (f"FAIL: {', '.join(failed)}" if failed else "no failures"))
+    return 1 if failed else 0
+
+
+def _table(results) -> str:
+    cells = [("case", "kind", "shapes", "max err", "kinks", "status")]
+    for case, shapes, report, error in results:
+        if report is None:
+            cells.append((case.name, case.kind, shapes, "-", "-", "ERROR  " + error[:60]))
+        else:
+            status = report.status if report.passed or report.skipped else "FAIL (--verbose)"
+            cells.append((case.name, case.kind, shapes, "-" if report.skipped else
+                          f"{report.max_err:.1e}", str(len(report.kinks)), status))
+    widths = [max(len(row[k]) for row in cells) for k in range(len(cells[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

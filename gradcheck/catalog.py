@@ -1,0 +1,210 @@
+"""The cases that `python -m gradcheck` checks: every built-in layer and loss, at random shapes.
+
+A layer case is a function (rng) -> (layer, x); a loss case is (rng) -> (loss, y_pred, y_true).
+Register one with a decorator, and it joins the run:
+
+    @layer_case("Conv2D")
+    def _conv(rng):
+        from scratchnet.layers import Conv2D          # import inside: a missing module fails
+        return Conv2D(2, 3, 3, rng=rng), rng.normal(size=(2, 2, 5, 5))   # only this case
+
+Imports happen inside the builders, so one missing or broken module fails its own cases only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Case:
+    """A named builder. kind: "layer" (build(rng) -> (layer, x)) or "loss" (-> (loss, y_pred, y_true))."""
+    name: str
+    kind: str
+    build: Callable
+
+
+CASES: list[Case] = []
+
+
+def layer_case(name: str):
+    """Decorator: register build(rng) -> (layer, x) under `name`."""
+    def register(build):
+        CASES.append(Case(name, "layer", build))
+        return build
+    return register
+
+
+def loss_case(name: str):
+    """Decorator: register build(rng) -> (loss, y_pred, y_true) under `name`."""
+    def register(build):
+        CASES.append(Case(name, "loss", build))
+        return build
+    return register
+
+
+def _nd(rng, low=2, high=5):
+    """A random (N, D) shape."""
+    return int(rng.integers(low, high + 1)), int(rng.integers(low, high + 1))
+
+
+def _with_zeros(rng, shape):
+    """Normal values with about a quarter set to exactly 0: inputs ON the kink of ReLU-likes."""
+    x = rng.normal(size=shape)
+    x[rng.random(shape) < 0.25] = 0.0
+    return x
+
+
+# ----- layers ---------------------------------------------------------------------------------------
+
+@layer_case("Dense")
+def _dense(rng):
+    from scratchnet.layers import Dense
+    (n, d), m = _nd(rng), int(rng.integers(1, 6))
+    return Dense(d, m, rng=rng), rng.normal(size=(n, d))
+
+
+@layer_case("ReLU")
+def _relu(rng):
+    from scratchnet.layers import ReLU
+    return ReLU(), _with_zeros(rng, (*_nd(rng), 2))
+
+
+@layer_case("LeakyReLU")
+def _leaky(rng):
+    from scratchnet.layers import LeakyReLU
+    return LeakyReLU(0.1), _with_zeros(rng, _nd(rng))
+
+
+@layer_case("ELU")
+def _elu(rng):
+    from scratchnet.layers import ELU
+    return ELU(0.7), _with_zeros(rng, _nd(rng))
+
+
+@layer_case("Sigmoid")
+def _sigmoid(rng):
+    from scratchnet.layers import Sigmoid
+    return Sigmoid(), 3 * rng.normal(size=_nd(rng))
+
+
+@layer_case("Tanh")
+def _tanh(rng):
+    from scratchnet.layers import Tanh
+    return Tanh(), 2 * rng.normal(size=_nd(rng))
+
+
+@layer_case("Softmax")
+def _softmax(rng):
+    from scratchnet.layers import Softmax
+    return Softmax(), 2 * rng.normal(size=_nd(rng))
+
+
+@layer_case("Softmax(axis=1), 3-D")
+def _softmax_axis(rng):
+    from scratchnet.layers import Softmax
+    return Softmax(axis=1), rng.normal(size=(*_nd(rng), 3))
+
+
+@layer_case("Identity")
+def _identity(rng):
+    from scratchnet.layers import Identity
+    return Identity(), rng.normal(size=_nd(rng))
+
+
+@layer_case("Maxout")
+def _maxout(rng):
+    from scratchnet.layers import Maxout
+    (n, d), m, k = _nd(rng), int(rng.integers(1, 4)), int(rng.integers(2, 4))
+    return Maxout(d, m, k, rng=rng), rng.normal(size=(n, d))
+
+
+@layer_case("Flatten")
+def _flatten(rng):
+    from scratchnet.layers import Flatten
+    return Flatten(), rng.normal(size=(*_nd(rng), 2, 3))
+
+
+@layer_case("Step (not differentiable)")
+def _step(rng):
+    from scratchnet.layers import Step
+    return Step(), rng.normal(size=_nd(rng))
+
+
+# ----- losses ---------------------------------------------------------------------------------------
+
+def _probs(rng, n, k):
+    """(n, k) rows of probabilities, each row sums to 1, no entry near 0."""
+    e = np.exp(rng.normal(size=(n, k)))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@loss_case("MSE")
+def _mse(rng):
+    from scratchnet.losses import MSE
+    shape = _nd(rng)
+    return MSE(), rng.normal(size=shape), rng.normal(size=shape)
+
+
+@loss_case("MAE")
+def _mae(rng):
+    from scratchnet.losses import MAE
+    shape = _nd(rng)
+    y_true = rng.normal(size=shape)
+    away = rng.choice([-1, 1], size=shape) * rng.uniform(0.1, 2, size=shape)   # |y_pred - y| >= 0.1
+    return MAE(), y_true + away, y_true
+
+
+@loss_case("Huber(delta=1.0)")
+def _huber(rng):
+    from scratchnet.losses import Huber
+    shape = _nd(rng)
+    y_true = rng.normal(size=shape)
+    return Huber(delta=1.0), y_true + 2 * rng.normal(size=shape), y_true
+
+
+@loss_case("BinaryCrossEntropy(from_logits=False)")
+def _bce(rng):
+    from scratchnet.losses import BinaryCrossEntropy
+    n = int(rng.integers(2, 8))
+    return (BinaryCrossEntropy(from_logits=False), rng.uniform(0.05, 0.95, size=(n, 1)),
+            rng.integers(0, 2, size=(n, 1)).astype(np.float64))
+
+
+@loss_case("BinaryCrossEntropy(from_logits=True)")
+def _bce_logits(rng):
+    from scratchnet.losses import BinaryCrossEntropy
+    n = int(rng.integers(2, 8))
+    return (BinaryCrossEntropy(from_logits=True), 3 * rng.normal(size=n),
+            rng.integers(0, 2, size=n).astype(np.float64))
+
+
+@loss_case("CategoricalCrossEntropy(from_logits=True), labels")
+def _cce_labels(rng):
+    from scratchnet.losses import CategoricalCrossEntropy
+    n, k = _nd(rng)
+    return CategoricalCrossEntropy(from_logits=True), 2 * rng.normal(size=(n, k)), rng.integers(0, k, size=n)
+
+
+@loss_case("CategoricalCrossEntropy(from_logits=True), one-hot")
+def _cce_onehot(rng):
+    from scratchnet.losses import CategoricalCrossEntropy
+    n, k = _nd(rng)
+    return (CategoricalCrossEntropy(from_logits=True), 2 * rng.normal(size=(n, k)),
+            np.eye(k)[rng.integers(0, k, size=n)])
+
+
+@loss_case("CategoricalCrossEntropy(from_logits=False)")
+def _cce_probs(rng):
+    from scratchnet.losses import CategoricalCrossEntropy
+    n, k = _nd(rng)
+    return CategoricalCrossEntropy(from_logits=False), _probs(rng, n, k), rng.integers(0, k, size=n)
+
+
+@loss_case("KLDivergence")
+def _kl(rng):
+    from scratchnet.losses import KLDivergence
+    n, k = _nd(rng)
+    return KLDivergence(), _probs(rng, n, k), _probs(rng, n, k)

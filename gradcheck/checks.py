@@ -1,0 +1,351 @@
+"""check_layer, check_loss, check_model, check_function: analytic gradients against finite differences.
+
+Every check works in float64 on private copies, so the caller's layer, model, loss and arrays are
+never changed. For a layer the scalar being differentiated is
+
+    L = sum(y * g)        y = layer.forward(x),  g a random upstream gradient (from `seed`)
+
+so that dL/dy = g: a random g, never ones (with dy = ones softmax's true dx is exactly 0 and any
+bug passes). Random layers are reseeded before EVERY forward so that all the forwards of the
+finite differences compute one and the same function.
+
+Before any number is compared, structural checks run: gradient shapes, inputs untouched by
+backward, parameters untouched, backward linear in dy, and the same seed giving the same result.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from gradcheck.numeric import finite_differences
+from gradcheck.report import ATOL, RTOL, Check, Report, Row, compare
+
+# ----- small helpers -------------------------------------------------------------------------------
+
+
+def _float64_copy(who: str, what: str, a) -> np.ndarray:
+    """A float64 copy of a (int and bool are fine, they become float)."""
+    arr = np.array(a)
+    if arr.dtype.kind not in "iubf":
+        raise TypeError(f"{who}: expected {what} to be a numeric array, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
+def _same(a, b) -> bool:
+    """Exactly equal arrays (NaN equal to NaN)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+
+
+def _close(a, b, rtol=1e-9) -> bool:
+    """Equal up to rounding (used for backward(2 g) vs 2 backward(g))."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=1e-12))
+
+
+def _param_slots(layer) -> list[tuple[str, object, str]]:
+    """[(name, owner layer, key)] for every parameter of `layer` and of the layers inside it.
+
+    The layer's own params are named by key ("W"); those of its children by position and class:
+    "layer 2 (Dense).W", nested "layer 3.1 (Dense).W".
+    """
+    slots = [(key, layer, key) for key in layer.params]
+
+    def walk(parent, path):
+        for i, child in enumerate(parent.children()):
+            here = f"{path}.{i}" if path else str(i)
+            slots.extend((f"layer {here} ({type(child).__name__}).{key}", child, key)
+                         for key in child.params)
+            walk(child, here)
+
+    walk(layer, "")
+    return slots
+
+
+def _not_differentiable(layer) -> str:
+    """The reason to skip `layer`, or "" if every layer in it is differentiable."""
+    stack = [layer]
+    while stack:
+        item = stack.pop()
+        if not getattr(item, "differentiable", True):
+            return f"{getattr(item, 'name', type(item).__name__)} is not differentiable " \
+                   f"(differentiable = False): there is no gradient to check"
+        stack.extend(item.children())
+    return ""
+
+
+def _batch_size(x) -> int | None:
+    return int(x.shape[0]) if np.ndim(x) >= 1 else None
+
+
+# ----- the core: structural checks, then finite differences -----------------------------------------
+
+
+class _Target:
+    """A float64 layer (or model) with x, a fixed upstream g and the scalar L of the live arrays.
+
+    scalar(): L at the current values of x and of the params (both perturbed in place by
+    the finite differences). run(dy): reseed, forward, backward(dy) -> (y, dx, grads, changed).
+    """
+
+    def __init__(self, layer, x, seed, scalar):
+        self.layer, self.x, self.seed, self.scalar = layer, x, seed, scalar
+        self.slots = _param_slots(layer)
+
+    def live(self) -> dict[str, np.ndarray]:
+        """The arrays the finite differences perturb: x first, then every parameter."""
+        return {"dx": self.x, **{name: owner.params[key] for name, owner, key in self.slots}}
+
+    def run(self, dy):
+        """One forward and backward(dy); params are put back afterwards if backward moved them."""
+        saved = {name: owner.params[key].copy() for name, owner, key in self.slots}
+        x0, dy0 = self.x.copy(), np.array(dy, copy=True)
+        self.layer.reseed(self.seed)
+        y = self.layer.forward(self.x)
+        y0 = np.array(y, copy=True)
+        dx = self.layer.backward(dy)
+        grads = {name: np.array(owner.grads.get(key), dtype=np.float64, copy=True)
+                 for name, owner, key in self.slots}
+        changed = [w for w, now, before in (("x", self.x, x0), ("y", y, y0), ("dy", dy, dy0))
+                   if not _same(now, before)]
+        moved = [name for name, owner, key in self.slots if not _same(owner.params[key], saved[name])]
+        for name, owner, key in self.slots:
+            owner.params[key][...] = saved[name]
+        self.x[...] = x0
+        return y0, dx, grads, changed, moved
+
+
+def _structural(t: _Target, g) -> tuple[list[Check], object, dict]:
+    """The structural checks; returns (checks, dx, grads) of one clean backward(g)."""
+    y, dx, grads, changed, moved = t.run(g.copy())
+    checks = []
+    dx_ok = isinstance(dx, np.ndarray) and dx.shape == t.x.shape
+    checks.append(Check("dx.shape == x.shape", dx_ok,
+                        "" if dx_ok else f"backward returned {_describe(dx)}, x has shape {t.x.shape}"))
+    bad = [f"{name}: grads {g_.shape} vs params {owner.params[key].shape}"
+           for (name, owner, key), g_ in zip(t.slots, grads.values())
+           if g_.shape != owner.params[key].shape]
+    bad += [f"{type(o).__name__}: grads keys {sorted(o.grads)} != params keys {sorted(o.params)}"
+            for o in {id(o): o for _, o, _ in t.slots}.values() if set(o.grads) != set(o.params)]
+    checks.append(Check("grads have the keys and shapes of params", not bad, "; ".join(bad)))
+    checks.append(Check("backward leaves x, y and dy unchanged", not changed,
+                        f"changed in place: {', '.join(changed)} (build a new array instead of "
+                        f"writing into it, e.g. np.where(mask, dy, 0), not dy[~mask] = 0)"))
+    checks.append(Check("backward leaves params unchanged", not moved,
+                        f"backward changed {', '.join(moved)}: updating params is the optimizer's "
+                        f"job; backward only fills grads"))
+    _, dx2, grads2, _, _ = t.run(2 * g)
+    linear = _close(dx2, 2 * np.asarray(dx, dtype=np.float64)) and \
+        all(_close(grads2[k], 2 * grads[k]) for k in grads)
+    checks.append(Check("backward is linear in dy: backward(2 g) == 2 backward(g)", linear,
+                        "it is not: does backward use dy in a nonlinear way, or add to grads "
+                        "(+=) instead of setting them?"))
+    y3, dx3, grads3, _, _ = t.run(g.copy())
+    same = _same(y3, y) and _same(dx3, dx) and all(_same(grads3[k], grads[k]) for k in grads)
+    checks.append(Check("same seed, same result", same,
+                        "two runs with reseed(seed) gave different y, dx or grads: a random layer "
+                        "must draw from a generator that reseed(seed) resets; grads must be set, "
+                        "not accumulated"))
+    return checks, dx, grads
+
+
+def _describe(a) -> str:
+    return f"shape {a.shape}" if isinstance(a, np.ndarray) else f"a {type(a).__name__}"
+
+
+def _rows(t: _Target, analytic: dict, rtol, atol, eps) -> list[Row]:
+    """Finite differences of t.scalar for x and every param, compared with the analytic ones."""
+    rows = []
+    for name, arr in t.live().items():
+        a = analytic.get(name)
+        if not isinstance(a, np.ndarray) or a.shape != arr.shape:
+            rows.append(Row(name, arr.shape, float("inf"), (), float("nan"), float("nan"), 0,
+                            arr.size, "FAIL", [f"analytic gradient is {_describe(a)}, "
+                                               f"expected shape {arr.shape}"]))
+            continue
+        central, right, left = finite_differences(lambda _: t.scalar(), arr, eps)
+        rows.append(compare(name, a, central, right, left, rtol=rtol, atol=atol,
+                            batch_size=_batch_size(arr) if name == "dx" else None))
+    return rows
+
+
+def _core(title, t: _Target, g, rtol, atol, eps) -> Report:
+    checks, dx, grads = _structural(t, g)
+    analytic = {"dx": np.asarray(dx, dtype=np.float64) if isinstance(dx, np.ndarray) else dx,
+                **grads}
+    return Report(title, _rows(t, analytic, rtol, atol, eps), checks, rtol=rtol, atol=atol)
+
+
+def _batch_probe(report: Report, rerun, n: int | None) -> None:
+    """Re-check with a batch of 1; a tensor that then passes points at the batch axis."""
+    if report.passed or not n or n < 2:
+        return
+    try:
+        small = rerun()
+    except Exception:                      # a layer may refuse N = 1 (batch norm): no hint then
+        return
+    ok_small = {r.name for r in small.rows if r.status == "ok"}
+    for r in report.rows:
+        if r.status != "ok" and r.name in ok_small:
+            r.hints.append(f"correct with a batch of 1 but wrong with N = {n}: a missing/extra "
+                           f"sum or mean over the batch axis (or examples mixed up)")
+
+
+# ----- the public checks ---------------------------------------------------------------------------
+
+
+def check_layer(layer, x, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
+    """Check dL/dx and every parameter gradient of `layer` at input x, with L = sum(y * g).
+
+    layer: a scratchnet Layer (its children's params are checked too), in its current
+           training mode. It is deep-copied and converted to float64; the original is untouched.
+    x:     input array, e.g. (N, D); a float64 copy is used.
+    seed:  seeds g (random normal, y's shape) and layer.reseed(seed) before every forward.
+    rtol, atol: tolerances (see gradcheck.report); eps: relative finite-difference step.
+    Returns a Report; report.passed is True when the structural checks hold and every element
+    agrees or sits on a kink. A layer with `differentiable = False` gives a skipped report.
+    """
+    reason = _not_differentiable(layer)
+    if reason:
+        return Report(f"{layer.name}: x {np.shape(x)}", skipped=True, reason=reason,
+                      rtol=rtol, atol=atol)
+    x64 = _float64_copy("check_layer", "x", x)
+    report = _check_layer64(copy.deepcopy(layer).astype(np.float64), x64, seed, rtol, atol, eps)
+    _batch_probe(report, lambda: _check_layer64(copy.deepcopy(layer).astype(np.float64),
+                                                x64[:1].copy(), seed, rtol, atol, eps),
+                 _batch_size(x64))
+    return report
+
+
+def _check_layer64(layer, x, seed, rtol, atol, eps) -> Report:
+    layer.reseed(seed)
+    y = np.asarray(layer.forward(x))
+    g = np.random.default_rng(seed).standard_normal(y.shape)
+
+    def scalar():
+        layer.reseed(seed)
+        return float(np.sum(layer.forward(x) * g))
+
+    title = f"{layer.name}: x {x.shape} -> y {y.shape}, {'train' if layer.training else 'eval'} mode"
+    return _core(title, _Target(layer, x, seed, scalar), g, rtol, atol, eps)
+
+
+def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
+    """Check dL/dx and every parameter of every layer in `model` for L = loss(model(x), y).
+
+    model: a Layer holding others (Sequential: children() gives its layers); parameters are
+           named "layer i (Class).key". Deep-copied and converted to float64.
+    loss:  an object with value = loss.forward(y_pred, y_true) and loss.backward() -> dL/dy_pred.
+    x:     input batch, e.g. (N, D); y: targets (float targets are converted to float64,
+           integer labels are kept).
+    The model's backward gets the loss's gradient as dy; structural checks as in check_layer.
+    """
+    reason = _not_differentiable(model)
+    if reason:
+        return Report(f"{model.name}: x {np.shape(x)}", skipped=True, reason=reason,
+                      rtol=rtol, atol=atol)
+    x64, y_true = _float64_copy("check_model", "x", x), _targets(y)
+
+    def run(xs, ys):
+        return _check_model64(copy.deepcopy(model).astype(np.float64), copy.deepcopy(loss),
+                              xs, ys, seed, rtol, atol, eps)
+
+    report = run(x64, y_true)
+    _batch_probe(report, lambda: run(x64[:1].copy(), y_true[:1].copy()), _batch_size(x64))
+    return report
+
+
+def _targets(y) -> np.ndarray:
+    """A copy of y_true: float64 if it is floating point, integer labels stay integers."""
+    y = np.array(y)
+    return y.astype(np.float64) if y.dtype.kind == "f" else y
+
+
+def _check_model64(model, loss, x, y, seed, rtol, atol, eps) -> Report:
+    model.reseed(seed)
+    out = model.forward(x)
+    loss.forward(out, y)
+    g = np.array(loss.backward(), dtype=np.float64)
+
+    def scalar():
+        model.reseed(seed)
+        return float(loss.forward(model.forward(x), y))
+
+    title = (f"{model.name} + {type(loss).__name__}: x {x.shape} -> y {np.shape(out)}, "
+             f"{'train' if model.training else 'eval'} mode")
+    return _core(title, _Target(model, x, seed, scalar), g, rtol, atol, eps)
+
+
+def check_loss(loss, y_pred, y_true, *, rtol=RTOL, atol=ATOL, eps=None) -> Report:
+    """Check loss.backward() (dL/dy_pred) against finite differences of loss.forward.
+
+    loss:   value = loss.forward(y_pred, y_true) (a float, the batch mean); loss.backward()
+            returns dL/dy_pred with y_pred's shape. The loss object is deep-copied.
+    y_pred: predictions, e.g. (N, K) logits; a float64 copy is used.
+    y_true: targets: float arrays become float64, integer labels stay integers.
+    """
+    loss = copy.deepcopy(loss)
+    p, t = _float64_copy("check_loss", "y_pred", y_pred), _targets(y_true)
+    name = type(loss).__name__
+    title = f"{name}: y_pred {p.shape}, y_true {t.shape}"
+    checks, grad = _loss_checks(loss, p, t)
+    report = Report(title, checks=checks, rtol=rtol, atol=atol)
+    if isinstance(grad, np.ndarray) and grad.shape == p.shape:
+        central, right, left = finite_differences(lambda _: loss.forward(p, t), p, eps)
+        report.rows.append(compare("dy_pred", grad, central, right, left, rtol=rtol, atol=atol,
+                                   batch_size=_batch_size(p)))
+    else:
+        report.rows.append(Row("dy_pred", p.shape, float("inf"), (), float("nan"), float("nan"),
+                               0, p.size, "FAIL", [f"backward returned {_describe(grad)}"]))
+    n = _batch_size(p)
+    if t.shape[:1] == p.shape[:1]:
+        _batch_probe(report, lambda: check_loss(loss, p[:1], t[:1], rtol=rtol, atol=atol,
+                                                eps=eps), n)
+    return report
+
+
+def _loss_checks(loss, p, t) -> tuple[list, object]:
+    """Structural checks of a loss; returns (checks, gradient as float64 array)."""
+    p0, t0 = p.copy(), t.copy()
+    value = loss.forward(p, t)
+    grad = loss.backward()
+    grad2 = loss.backward()
+    finite = np.ndim(value) == 0 and np.isfinite(float(value))
+    checks = [Check("forward returns a finite scalar", finite, f"got {value!r}")]
+    ok = isinstance(grad, np.ndarray) and grad.shape == p.shape
+    checks.append(Check("backward() has the shape of y_pred", ok,
+                        f"backward returned {_describe(grad)}, y_pred has shape {p.shape}"))
+    untouched = _same(p, p0) and _same(t, t0)
+    checks.append(Check("forward and backward leave y_pred and y_true unchanged", untouched,
+                        "one of them was changed in place"))
+    fresh = isinstance(grad2, np.ndarray) and grad2 is not grad and \
+        not np.shares_memory(grad, grad2) and _same(grad, grad2)
+    checks.append(Check("backward returns the same values in a new array each call", fresh,
+                        "a second backward() returned the same array object or other values"))
+    same = float(loss.forward(p, t)) == float(value)
+    checks.append(Check("same input, same value", same, "forward gave two different values"))
+    grad = np.asarray(grad, dtype=np.float64) if isinstance(grad, np.ndarray) else grad
+    return checks, grad
+
+
+def check_function(f, df, x, *, rtol=RTOL, atol=ATOL, eps=None, name="f") -> Report:
+    """Check a plain function: df(x) must equal the gradient of the scalar f(x).
+
+    f:  x -> scalar; df: x -> array shaped like x; x: any shape (a float64 copy is used).
+    Example: check_function(lambda x: np.sum(np.sin(x)), np.cos, np.linspace(-1, 1, 5)).
+    """
+    x = _float64_copy("check_function", "x", x)
+    x0 = x.copy()
+    a = df(x)
+    checks = [Check("df leaves x unchanged", _same(x, x0), "df changed x in place")]
+    x[...] = x0
+    a = np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) else a
+    ok = isinstance(a, np.ndarray) and a.shape == x.shape
+    checks.append(Check("df(x).shape == x.shape", ok, f"df returned {_describe(a)}, x has shape "
+                                                      f"{x.shape}"))
+    report = Report(f"{name}: x {x.shape}", checks=checks, rtol=rtol, atol=atol)
+    if ok:
+        central, right, left = finite_differences(f, x, eps)
+        report.rows.append(compare("dx", a, central, right, left, rtol=rtol, atol=atol))
+    return report

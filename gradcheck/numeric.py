@@ -1,0 +1,89 @@
+"""Finite differences: the slow, obviously-correct derivative that analytic gradients are held to.
+
+For a scalar function f and an array x, the central difference
+
+    df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2 h)
+
+has truncation error O(h**2) and rounding error O(machine_eps * |f| / h). The step that balances
+the two is h ~ cbrt(machine_eps) ~ 6e-6 (scaled by |x_i| for large entries), which is our default.
+The one-sided differences (f(x+h) - f(x)) / h and (f(x) - f(x-h)) / h come for free and tell a
+kink (ReLU at 0, a max with a tie) from a smooth point: at a kink they disagree.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: cube root of float64 machine epsilon, about 6.06e-6: the default relative step.
+DEFAULT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
+
+
+def _check_target(who: str, x) -> np.ndarray:
+    """x must be a float64 ndarray: it is perturbed in place, so that f may read it from anywhere."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{who}: expected x to be a numpy array (it is perturbed in place), "
+                        f"got {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise TypeError(f"{who}: expected x with dtype float64 (finite differences need it), "
+                        f"got {x.dtype}; pass x.astype(np.float64)")
+    if not x.flags.writeable:
+        raise ValueError(f"{who}: x is read-only, but it has to be perturbed in place")
+    return x
+
+
+def _scalar(who: str, value) -> float:
+    """f must return one finite-or-not real number (a float or an array with one element)."""
+    arr = np.asarray(value)
+    if arr.size != 1:
+        raise ValueError(f"{who}: f must return a scalar, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def finite_differences(f, x: np.ndarray, eps: float | None = None):
+    """Central, right and left differences of the scalar f(x) for every element of x.
+
+    f:   function of x returning a scalar; it is called 2 * x.size + 1 times.
+    x:   float64 array of any shape. Each element is moved to x_i +- h in place and put back
+         exactly (also when f raises).
+    eps: relative step: h_i = eps * max(1, |x_i|). None means DEFAULT_EPS = cbrt(machine eps).
+    Returns (central, right, left), three float64 arrays shaped like x, where
+        central_i = (f(x + h e_i) - f(x - h e_i)) / (2 h)
+        right_i   = (f(x + h e_i) - f(x)) / h,    left_i = (f(x) - f(x - h e_i)) / h
+    The divisions use the step that was actually taken ((x_i + h) - x_i after rounding).
+    """
+    who = "numerical_gradient"
+    x = _check_target(who, x)
+    eps = DEFAULT_EPS if eps is None else float(eps)
+    if not eps > 0:
+        raise ValueError(f"{who}: expected eps > 0, got {eps}")
+    f0 = _scalar(who, f(x))
+    central, right, left = (np.zeros(x.shape) for _ in range(3))
+    for i in np.ndindex(x.shape):
+        xi = x[i]                                  # a copy of the float: restored exactly below
+        h = eps * max(1.0, abs(xi))
+        try:
+            x[i] = xi + h
+            f_plus = _scalar(who, f(x))
+            x[i] = xi - h
+            f_minus = _scalar(who, f(x))
+        finally:
+            x[i] = xi
+        h_up, h_down = (xi + h) - xi, xi - (xi - h)    # the steps really taken
+        central[i] = (f_plus - f_minus) / (h_up + h_down)
+        right[i] = (f_plus - f0) / h_up
+        left[i] = (f0 - f_minus) / h_down
+    return central, right, left
+
+
+def numerical_gradient(f, x: np.ndarray, eps: float | None = None) -> np.ndarray:
+    """df/dx by central differences, in float64: an array shaped like x.
+
+    f:   function of x returning a scalar, e.g. ``lambda x: np.sum(x ** 3)``. It may also ignore
+         its argument and read x from elsewhere (a layer's parameter): x is changed IN PLACE,
+         one element at a time, and always restored exactly.
+    x:   float64 ndarray, any shape.
+    eps: relative step, h_i = eps * max(1, |x_i|); default cbrt(machine eps) ~ 6e-6.
+
+    Example: numerical_gradient(lambda x: np.sum(x ** 3), np.array([1.0, 2.0])) ~ [3, 12].
+    """
+    central, _, _ = finite_differences(f, x, eps)
+    return central
