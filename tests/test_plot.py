@@ -1,0 +1,191 @@
+"""scratchnet.plot: every function renders a real PNG headless; confusion_matrix counts right;
+bad input gets a clear error."""
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from scratchnet import plot
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(path):
+    data = path.read_bytes()
+    assert len(data) > 1000, f"{path} is too small to hold a picture"
+    assert data[:8] == PNG_SIGNATURE
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+# ----- every function saves a PNG ------------------------------------------------------------
+def test_plot_history_png(tmp_path):
+    logs = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.5, 0.8, 0.9]}
+    fig = plot.plot_history(logs, path=tmp_path / "h.png")
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2                               # loss and accuracy panels
+    assert len(fig.axes[0].lines) == 2                      # train and validation
+    assert_png(tmp_path / "h.png")
+
+
+def test_plot_history_accepts_object_with_history_attribute(tmp_path):
+    class H:
+        history = {"loss": [3.0, 2.0]}
+    fig = plot.plot_history(H(), metrics=["loss"], path=tmp_path / "sub" / "h.png")
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [3.0, 2.0])
+    assert_png(tmp_path / "sub" / "h.png")
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "probability", "logit", "callable_model"])
+def test_plot_decision_boundary_png(tmp_path, rng, kind):
+    x = rng.normal(size=(40, 2))
+    y = (x[:, 0] > 0).astype(int)
+    if kind == "multiclass":
+        fn = lambda g: np.column_stack([-g[:, 0], g[:, 0], g[:, 1]])
+    elif kind == "probability":
+        fn = lambda g: 1 / (1 + np.exp(-g[:, :1]))
+    elif kind == "logit":
+        fn = lambda g: g[:, 0] * 5
+    else:
+        class M:
+            def predict(self, g):
+                return np.column_stack([-g[:, 0], g[:, 0]])
+        fn = M()
+    fig = plot.plot_decision_boundary(fn, x, y, resolution=30, path=tmp_path / "db.png")
+    assert isinstance(fig, Figure)
+    assert_png(tmp_path / "db.png")
+
+
+def test_plot_decision_boundary_into_given_axes(rng):
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    out = plot.plot_decision_boundary(lambda g: g[:, :1], rng.normal(size=(10, 2)),
+                                      np.arange(10) % 2, resolution=10, ax=axes[1])
+    assert out is fig
+    assert len(axes[1].collections) > 0 and len(axes[0].collections) == 0
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (5, 8, 8), (5, 1, 8, 8), (4, 3, 5, 5), (4, 2, 3, 3)])
+def test_plot_image_grid_png(tmp_path, rng, shape):
+    labels = None if len(shape) == 2 else [str(i) for i in range(shape[0])]
+    plot.plot_image_grid(rng.normal(size=shape), labels=labels, path=tmp_path / "g.png")
+    assert_png(tmp_path / "g.png")
+
+
+def test_plot_filters_and_feature_maps_png(tmp_path, rng):
+    fig = plot.plot_filters(rng.normal(size=(6, 1, 3, 3)), path=tmp_path / "f.png")
+    assert len(fig.axes) == 6
+    assert_png(tmp_path / "f.png")
+    fig = plot.plot_feature_maps(rng.normal(size=(2, 4, 6, 6)), index=1, path=tmp_path / "m.png")
+    assert len(fig.axes) == 4
+    assert_png(tmp_path / "m.png")
+
+
+def test_plot_confusion_matrix_png(tmp_path):
+    fig = plot.plot_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], class_names=["a", "b", "c"],
+                                     normalize=True, path=tmp_path / "c.png")
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    # rows: true 0 -> [1, 0, 0], true 1 -> [0, 0, 1], true 2 -> [0, .5, .5] after normalizing
+    assert texts.count("0.50") == 2 and texts.count("1.00") == 2 and len(texts) == 9
+    assert_png(tmp_path / "c.png")
+
+
+def test_plot_histograms_png(tmp_path, rng):
+    fig = plot.plot_histograms({"W": rng.normal(size=(4, 5)), "b": np.zeros(3)},
+                               path=tmp_path / "hist.png")
+    assert len(fig.axes) == 2
+    assert_png(tmp_path / "hist.png")
+
+
+def test_plot_gradient_flow_lines_and_bars(tmp_path):
+    fig = plot.plot_gradient_flow({"0 Dense": [1.0, 0.5, 0.0], "2 Dense": [2.0, 1.0, 0.5]},
+                                  path=tmp_path / "lines.png")
+    assert len(fig.axes[0].lines) == 2
+    assert_png(tmp_path / "lines.png")
+    fig = plot.plot_gradient_flow({"0 Dense": 1e-6, "2 Dense": 1.0}, path=tmp_path / "bars.png")
+    assert len(fig.axes[0].patches) == 2
+    assert_png(tmp_path / "bars.png")
+
+
+def test_plot_loss_surface_png(tmp_path):
+    calls = []
+
+    def loss(w, b):
+        calls.append((w, b))
+        return (w - 1) ** 2 + 2 * (b + 1) ** 2
+    path = np.array([[-2.0, 2.0], [0.0, 0.0], [1.0, -1.0]])
+    fig = plot.plot_loss_surface(loss, (-3, 3), (-3, 3), trajectory=path, resolution=12,
+                                 path=tmp_path / "s.png")
+    assert len(calls) == 12 * 12
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_xdata(), path[:, 0])
+    assert_png(tmp_path / "s.png")
+
+
+# ----- confusion_matrix by hand --------------------------------------------------------------
+def test_confusion_matrix_hand_example():
+    y_true = [0, 0, 1, 1, 1, 2]
+    y_pred = [0, 1, 1, 1, 2, 0]
+    # true 0: predicted 0 once, 1 once; true 1: 1 twice, 2 once; true 2: 0 once
+    expected = np.array([[1, 1, 0],
+                         [0, 2, 1],
+                         [1, 0, 0]])
+    C = plot.confusion_matrix(y_true, y_pred)
+    np.testing.assert_array_equal(C, expected)
+    assert C.dtype.kind == "i"
+    assert C.sum() == 6 and np.trace(C) == 3
+
+
+def test_confusion_matrix_one_hot_and_k():
+    y_true = np.eye(4)[[0, 3, 3]]                            # one-hot rows
+    scores = np.array([[0.9, 0.1, 0, 0], [0, 0, 0.2, 0.8], [0.6, 0.4, 0, 0]])
+    C = plot.confusion_matrix(y_true, scores, k=5)
+    assert C.shape == (5, 5)
+    assert C[0, 0] == 1 and C[3, 3] == 1 and C[3, 0] == 1 and C.sum() == 3
+
+
+# ----- input validation ----------------------------------------------------------------------
+def test_decision_boundary_rejects_non_2d_points(rng):
+    with pytest.raises(ValueError, match=r"plot_decision_boundary.*\(N, 2\).*\(10, 3\)"):
+        plot.plot_decision_boundary(lambda g: g, rng.normal(size=(10, 3)), np.zeros(10))
+
+
+def test_decision_boundary_rejects_wrong_label_count_and_output(rng):
+    x = rng.normal(size=(10, 2))
+    with pytest.raises(ValueError, match="10 labels"):
+        plot.plot_decision_boundary(lambda g: g, x, np.zeros(7))
+    with pytest.raises(ValueError, match="expected the model"):
+        plot.plot_decision_boundary(lambda g: g[:5], x, np.zeros(10), resolution=5)
+    with pytest.raises(TypeError, match="predict"):
+        plot.plot_decision_boundary(42, x, np.zeros(10))
+
+
+@pytest.mark.parametrize("args, match", [
+    (([0, 1], [0, 1, 1]), "same length"),
+    (([0, 3], [0, 1]), "k=2"),
+    (([0, -1], [0, 1]), ">= 0"),
+    (([0.5, 1], [0, 1]), "integer"),
+])
+def test_confusion_matrix_errors(args, match):
+    k = 2 if match == "k=2" else None
+    with pytest.raises(ValueError, match=match):
+        plot.confusion_matrix(*args, k=k)
+
+
+def test_other_validation_errors(rng):
+    with pytest.raises(ValueError, match="plot_history.*not in the history"):
+        plot.plot_history({"loss": [1.0]}, metrics=["accuracy"])
+    with pytest.raises(ValueError, match="plot_image_grid.*\\(N, C, H, W\\)"):
+        plot.plot_image_grid(np.zeros((1, 2, 3, 4, 5)))
+    with pytest.raises(ValueError, match="plot_filters.*\\(C_out, C_in, KH, KW\\)"):
+        plot.plot_filters(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="plot_histograms"):
+        plot.plot_histograms({})
+    with pytest.raises(ValueError, match="w_range"):
+        plot.plot_loss_surface(lambda w, b: 0.0, (1, 0), (0, 1))
+    with pytest.raises(ValueError, match=r"trajectory.*\(T, 2\)"):
+        plot.plot_loss_surface(lambda w, b: w * w, (0, 1), (0, 1), trajectory=np.zeros(5),
+                               resolution=3)
+    with pytest.raises(ValueError, match="plot_gradient_flow"):
+        plot.plot_gradient_flow([])
