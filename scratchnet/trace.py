@@ -48,6 +48,15 @@ def _layers_of(model) -> list[Layer]:
     return layers
 
 
+def _labels(layers: list[Layer]) -> list[str]:
+    """A label per layer: its name ("Dense[0]" in a Sequential), with the position in front
+    ("0 Dense") when two layers share a name."""
+    names = [layer.name for layer in layers]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{i} {name}" for i, name in enumerate(names)]
+
+
 def _norm(a) -> float:
     """Euclidean (Frobenius) norm of an array, as a float."""
     return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
@@ -66,6 +75,7 @@ def _saturation_bounds(layer):
 class TraceRecord:
     """What one layer saw in the last traced forward and backward.
 
+    index, label, layer: position in the model, the name shown in tables, the layer itself.
     output:     copy of the layer's forward output y, e.g. (N, M).
     grad_input: copy of what backward returned, dL/dx, shaped like the input x (None until
                 backward ran); grad_output: copy of the dy it received, shaped like y.
@@ -75,7 +85,7 @@ class TraceRecord:
     """
 
     index: int
-    name: str
+    label: str
     layer: Layer
     input_shape: tuple | None = None
     output: np.ndarray | None = None
@@ -86,8 +96,8 @@ class TraceRecord:
     saturation_tol: float = 0.01
 
     @property
-    def label(self) -> str:
-        return f"{self.index} {self.name}"
+    def name(self) -> str:
+        return self.layer.name
 
     @property
     def mean(self) -> float:
@@ -163,8 +173,9 @@ class Tracer:
         if not 0 < saturation_tol < 0.5:
             raise ValueError(f"Tracer: expected 0 < saturation_tol < 0.5, got {saturation_tol!r}")
         self.model = model
-        self.records = [TraceRecord(i, layer.name, layer, saturation_tol=saturation_tol)
-                        for i, layer in enumerate(_layers_of(model))]
+        layers = _layers_of(model)
+        self.records = [TraceRecord(i, label, layer, saturation_tol=saturation_tol)
+                        for i, (label, layer) in enumerate(zip(_labels(layers), layers))]
         self.loss: float | None = None
         self._saved: list = []                      # (layer, method name, own attribute or _MISSING)
 
@@ -321,12 +332,13 @@ def trace(model, x, y, loss, saturation_tol: float = 0.01) -> Tracer:
 class GradientNormRecorder(Callback):
     """A callback for Sequential.fit: after every update, each layer's ||dL/dparams||.
 
-    norms: dict "index name" -> list of floats, one per update (batch); with per_param=True
-           one list per parameter ("0 Dense.W", "0 Dense.b", ...). Cleared when training begins.
+    norms: dict layer label -> list of floats, one per update (batch); with per_param=True
+           one list per parameter ("Dense[0].W", "Dense[0].b", ...). Cleared when training begins.
     Draw it with scratchnet.plot.plot_gradient_flow(recorder).
     """
 
     def __init__(self, per_param: bool = False):
+        """per_param: one series per parameter instead of one per layer."""
         super().__init__()
         self.per_param = bool(per_param)
         self.norms: dict[str, list[float]] = {}
@@ -335,12 +347,13 @@ class GradientNormRecorder(Callback):
         self.norms = {}
 
     def on_batch_end(self, batch: int, logs=None) -> None:
-        for i, layer in enumerate(_layers_of(self.model)):
+        layers = _layers_of(self.model)
+        for label, layer in zip(_labels(layers), layers):
             grads = _all_grads(layer)
             if not grads:
                 continue
-            norms = {f"{i} {layer.name}.{k}": _norm(g) for k, g in grads.items()}
+            norms = {f"{label}.{k}": _norm(g) for k, g in grads.items()}
             if not self.per_param:
-                norms = {f"{i} {layer.name}": _norm(list(norms.values()))}
+                norms = {label: _norm(list(norms.values()))}
             for key, value in norms.items():
                 self.norms.setdefault(key, []).append(value)

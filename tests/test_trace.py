@@ -1,0 +1,177 @@
+"""scratchnet.trace: the Tracer records the right things, changes nothing, always unwraps, and
+finds dead ReLUs, saturated sigmoids and vanishing gradients made on purpose."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from scratchnet.layers import Dense, ReLU, Sigmoid, Tanh
+from scratchnet.losses import MSE
+from scratchnet.model import Sequential
+from scratchnet.optimizers import SGD
+from scratchnet.trace import GradientNormRecorder, Tracer, trace
+
+
+def mlp(sizes, act=ReLU, seed=0):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Dense(a, b, rng=seed + i))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    return Sequential(layers)
+
+
+def run(model, x, dy):
+    y = model.forward(x)
+    dx = model.backward(dy)
+    return y, dx
+
+
+@given(n=st.integers(1, 6), d=st.integers(1, 5), h=st.integers(1, 6), k=st.integers(1, 4),
+       seed=st.integers(0, 1000))
+def test_records_shapes_and_do_not_change_results(n, d, h, k, seed):
+    rng = np.random.default_rng(seed)
+    model = mlp([d, h, k], seed=seed)
+    x, dy = rng.normal(size=(n, d)), rng.normal(size=(n, k))
+    y_plain, dx_plain = run(model, x, dy)
+    grads_plain = {key: g.copy() for key, g in model.layers[0].grads.items()}
+    x_copy, dy_copy = x.copy(), dy.copy()
+    with Tracer(model) as tr:
+        y, dx = run(model, x, dy)
+    np.testing.assert_array_equal(y, y_plain)              # same numbers, traced or not
+    np.testing.assert_array_equal(dx, dx_plain)
+    for key, g in grads_plain.items():
+        np.testing.assert_array_equal(model.layers[0].grads[key], g)
+    np.testing.assert_array_equal(x, x_copy)               # inputs untouched
+    np.testing.assert_array_equal(dy, dy_copy)
+    shapes = [(n, h), (n, h), (n, k)]
+    inputs = [(n, d), (n, h), (n, h)]
+    assert [r.output.shape for r in tr.records] == shapes
+    assert [r.input_shape for r in tr.records] == inputs
+    assert [r.grad_input.shape for r in tr.records] == inputs
+    assert [r.grad_output.shape for r in tr.records] == shapes
+    np.testing.assert_array_equal(tr.records[-1].output, y)
+    np.testing.assert_array_equal(tr.records[-1].grad_output, dy)
+    np.testing.assert_array_equal(tr.records[0].grad_input, dx)
+    assert set(tr.records[0].param_grad_norms) == {"W", "b"}
+    assert tr.records[0].param_grad_norms["W"] == pytest.approx(np.linalg.norm(grads_plain["W"]))
+    assert tr.records[1].param_grad_norms == {}
+
+
+def test_records_are_copies():
+    model = mlp([3, 4, 2])
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    with Tracer(model) as tr:
+        y = model.forward(x)
+    saved = tr.records[-1].output.copy()
+    y += 100.0                                               # the caller changes its array
+    np.testing.assert_array_equal(tr.records[-1].output, saved)
+
+
+def test_methods_restored_after_exit_and_after_exception():
+    model = mlp([3, 4, 2])
+    layer = model.layers[0]
+    assert "forward" not in vars(layer) and "backward" not in vars(layer)
+    with Tracer(model):
+        assert "forward" in vars(layer) and "backward" in vars(layer)
+    assert "forward" not in vars(layer) and "backward" not in vars(layer)
+    assert layer.forward.__func__ is Dense.forward
+    with pytest.raises(ValueError):
+        with Tracer(model):
+            model.forward(np.zeros((2, 7)))                  # wrong width: Dense raises
+    for lay in model.layers:
+        assert "forward" not in vars(lay) and "backward" not in vars(lay)
+
+
+def test_existing_instance_override_is_put_back():
+    layer = ReLU()
+    mine = lambda x: np.maximum(x, 0) * 2                    # a student's own patch
+    layer.forward = mine
+    with Tracer([layer]) as tr:
+        out = layer.forward(np.array([[1.0, -1.0]]))
+    assert layer.forward is mine
+    np.testing.assert_array_equal(out, [[2.0, 0.0]])
+    np.testing.assert_array_equal(tr.records[0].output, [[2.0, 0.0]])
+
+
+def test_dead_relu_detected():
+    rng = np.random.default_rng(0)
+    model = mlp([4, 8, 1])
+    model.layers[0].params["b"][:6] = -1e3                   # 6 of 8 units can never fire
+    x = rng.normal(size=(32, 4))
+    tr = trace(model, x, rng.normal(size=(32, 1)), MSE())
+    relu = tr.records[1]
+    assert relu.dead_fraction == pytest.approx(6 / 8)
+    assert tr.dead_layers(0.5) == [relu]
+    assert any("75% of units are dead" in note for note in tr.diagnose())
+    healthy = trace(mlp([4, 8, 1]), x, rng.normal(size=(32, 1)), MSE())
+    assert healthy.records[1].dead_fraction < 0.5 and healthy.dead_layers(0.5) == []
+
+
+@pytest.mark.parametrize("act, scale, expect", [(Sigmoid, 1000.0, True), (Sigmoid, 0.01, False),
+                                                 (Tanh, 1000.0, True), (Tanh, 0.01, False)])
+def test_saturation_detected(act, scale, expect):
+    rng = np.random.default_rng(0)
+    model = mlp([3, 10, 1], act=act)
+    model.layers[0].params["W"][...] *= scale                # huge weights push units to the limits
+    tr = trace(model, rng.normal(size=(20, 3)), rng.normal(size=(20, 1)), MSE())
+    sat = tr.records[1].saturated_fraction
+    assert (sat > 0.9) if expect else (sat == 0.0)
+    assert (tr.saturated_layers(0.5) == [tr.records[1]]) is expect
+    assert tr.records[0].saturated_fraction is None          # not an activation with limits
+
+
+def test_vanishing_gradients_in_deep_sigmoid_net():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 8)), rng.normal(size=(16, 1))
+    deep = mlp([8] + [8] * 12 + [1], act=Sigmoid)
+    tr = trace(deep, x, y, MSE())
+    assert tr.vanishing_gradients(1e-2)
+    norms = list(tr.grad_norms().values())
+    assert norms[0] < 1e-3 * norms[-1]                       # shrinks towards the input
+    assert any("vanishing gradients" in note for note in tr.diagnose())
+    shallow = trace(mlp([8, 8, 1], act=ReLU), x, y, MSE())
+    assert not shallow.vanishing_gradients(1e-2)
+
+
+def test_summary_table_and_trace_loss(capsys):
+    rng = np.random.default_rng(0)
+    model = mlp([2, 3, 1], act=Sigmoid)
+    x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    tr = trace(model, x, y, MSE())
+    assert tr.loss == pytest.approx(float(np.mean((model.forward(x) - y) ** 2)))
+    tr.summary()
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["layer", "output", "mean"]
+    assert sum(line.startswith(("Dense", "Sigmoid")) for line in lines) == 3
+    assert "(4, 3)" in out and "note:" in out
+    assert str(tr) == tr.table()
+
+
+def test_errors():
+    with pytest.raises(TypeError, match="Tracer"):
+        Tracer(42)
+    with pytest.raises(ValueError, match="saturation_tol"):
+        Tracer([ReLU()], saturation_tol=0.7)
+    tr = Tracer(mlp([2, 2, 1]))
+    with pytest.raises(RuntimeError, match="forward"):
+        tr.table()
+    with tr:
+        with pytest.raises(RuntimeError, match="already active"):
+            tr.__enter__()
+
+
+def test_gradient_norm_recorder_in_fit():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+    model = mlp([3, 5, 1])
+    rec = GradientNormRecorder()
+    model.fit(x, y, loss=MSE(), optimizer=SGD(0.01), epochs=3, batch_size=10, verbose=0,
+              callbacks=[rec], rng=0)
+    assert list(rec.norms) == [model.layers[0].name, model.layers[2].name]
+    assert all(len(v) == 3 * 4 for v in rec.norms.values())    # one per update
+    last = np.sqrt(sum(np.sum(g ** 2) for g in model.layers[2].grads.values()))
+    assert rec.norms[model.layers[2].name][-1] == pytest.approx(last)
+    per = GradientNormRecorder(per_param=True)
+    model.fit(x, y, epochs=1, batch_size=20, verbose=0, callbacks=[per])
+    assert set(per.norms) == {f"{model.layers[i].name}.{k}" for i in (0, 2) for k in "Wb"}
