@@ -245,12 +245,15 @@ def idx_file(tmp_path, data, name="f-idx3-ubyte"):
 def test_read_idx_good_file(tmp_path):
     a = np.arange(24).reshape(2, 3, 4)
     np.testing.assert_array_equal(read_idx(idx_file(tmp_path, idx_bytes(a)), 2051), a)
+    with pytest.raises(ValueError, match="2049 .labels. or 2051"):
+        read_idx(idx_file(tmp_path, idx_bytes(a)), 2050)
 
 
 @pytest.mark.parametrize("data,magic,match", [
     (idx_bytes(np.zeros((2, 3, 4)), magic=0x12340803), 2051, "bad magic number"),
     (idx_bytes(np.zeros((2, 3, 4)), magic=0x00000D03), 2051, "type byte 0x0d"),
-    (idx_bytes(np.zeros(5)), 2051, "truncated header"),            # labels file read as images
+    (idx_bytes(np.zeros(5)), 2051, "magic number 2049.*expected 2051"),   # labels as images
+    (idx_bytes(np.zeros((2, 3, 4)))[:3], 2051, "truncated header"),
     (idx_bytes(np.zeros((3, 1, 1))), 2049, "magic number 2051.*expected 2049"),
     (idx_bytes(np.zeros((2, 3, 4)))[:10], 2051, "truncated header"),
     (idx_bytes(np.zeros((2, 3, 4)))[:-1], 2051, "truncated data"),

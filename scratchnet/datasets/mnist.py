@@ -18,6 +18,7 @@ for Benchmarking Machine Learning Algorithms", arXiv:1708.07747, Zalando Researc
 from __future__ import annotations
 
 import gzip
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -74,22 +75,25 @@ def read_idx(path, magic: int) -> np.ndarray:
     Returns a uint8 array whose shape is the header's dimensions. Raises ValueError naming the
     file if the magic number, type byte, header or data length is wrong.
     """
+    if magic not in (_LABELS_MAGIC, _IMAGES_MAGIC):
+        raise ValueError(f"read_idx: expected magic 2049 (labels) or 2051 (images), got {magic!r}")
     path = Path(path)
     data = _read_bytes(path)
     ndim = magic & 0xFF
     header_len = 4 + 4 * ndim
+    if len(data) < 4:
+        raise ValueError(f"read_idx: {path} has a truncated header: {len(data)} bytes")
+    _check_magic(path, data, magic)
     if len(data) < header_len:
         raise ValueError(f"read_idx: {path} has a truncated header: {len(data)} bytes, "
                          f"expected at least {header_len}")
-    _check_magic(path, data, magic)
     dims = struct.unpack(f">{ndim}I", data[4:header_len])
-    body = len(data) - header_len
-    if body != int(np.prod(dims)):
-        what = "truncated data" if body < int(np.prod(dims)) else "extra bytes after the data"
+    size, body = math.prod(dims), len(data) - header_len
+    if body != size:
+        what = "truncated data" if body < size else "extra bytes after the data"
         raise ValueError(f"read_idx: {path} has {what}: header says shape {dims} "
-                         f"({int(np.prod(dims))} bytes), found {body} bytes")
-    return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(dims)
-
+                         f"({size} bytes), found {body} bytes")
+    return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(dims).copy()
 
 def _check_magic(path: Path, data: bytes, magic: int) -> None:
     """The first 4 bytes must be 0, 0, the type byte 0x08 and the expected number of dims."""
