@@ -5,5 +5,6 @@ Every layer writes its own forward and backward; `gradcheck` proves each gradien
     from scratchnet.layers import Dense, ReLU
 """
 from scratchnet._config import as_rng, get_default_dtype, set_default_dtype
+from scratchnet.kernels.backend import get_backend, set_backend
 
 __version__ = "0.1.0"

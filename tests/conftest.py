@@ -5,6 +5,11 @@ set HYPOTHESIS_PROFILE=thorough for a long run. Plots render headless (Agg).
 """
 import os
 
+# CUDA kernels run on numba's CPU simulator unless SCRATCHNET_REAL_CUDA=1 (a machine with a
+# GPU). This must happen before anything imports numba, which reads it once at import.
+if os.environ.get("SCRATCHNET_REAL_CUDA") != "1":
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 import matplotlib
 from hypothesis import HealthCheck, settings
 

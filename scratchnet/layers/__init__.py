@@ -5,3 +5,5 @@ from scratchnet.layers.activations import (ELU, Identity, LeakyReLU, Maxout, Not
                                            ReLU, Sigmoid, Softmax, Step, Tanh, sigmoid, softmax,
                                            softmax_jacobian)
 from scratchnet.layers.reshape import Flatten
+from scratchnet.layers.conv import Conv2D
+from scratchnet.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D

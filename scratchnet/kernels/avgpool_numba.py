@@ -1,0 +1,73 @@
+"""Average pooling on the CPU with numba: direct loops, one (n, c) plane per parallel task.
+
+Same contract as avgpool_reference: padded zeros count in the mean (divide by KH*KW, as
+PyTorch's count_include_pad=True). The backward scatter is serial inside a plane, so the
+result does not depend on thread timing.
+
+    out, cache = forward(x, kernel, stride=None, padding=0)
+    dx = backward(dout, cache)
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from scratchnet.kernels.geometry import check_dout, check_pool
+
+
+@numba.njit(parallel=True, cache=True)
+def _forward(x, KH, KW, sh, sw, ph, pw, out):
+    """out[n,c,i,j] = sum of the in-bounds cells of the window / (KH*KW)."""
+    N, C, H, W = x.shape
+    HO, WO = out.shape[2], out.shape[3]
+    for p in numba.prange(N * C):
+        n, c = p // C, p % C
+        for i in range(HO):
+            for j in range(WO):
+                s = 0.0
+                for kh in range(KH):
+                    h = i * sh + kh - ph
+                    if 0 <= h < H:
+                        for kw in range(KW):
+                            w = j * sw + kw - pw
+                            if 0 <= w < W:
+                                s += x[n, c, h, w]
+                out[n, c, i, j] = s / (KH * KW)
+
+
+@numba.njit(parallel=True, cache=True)
+def _backward(dout, KH, KW, sh, sw, ph, pw, dx):
+    """dx[n,c,h,w] += dout[n,c,i,j] / (KH*KW) for every in-bounds cell (h, w) of window (i, j)."""
+    N, C, H, W = dx.shape
+    HO, WO = dout.shape[2], dout.shape[3]
+    for p in numba.prange(N * C):
+        n, c = p // C, p % C
+        for i in range(HO):
+            for j in range(WO):
+                share = dout[n, c, i, j] / (KH * KW)
+                for kh in range(KH):
+                    h = i * sh + kh - ph
+                    if 0 <= h < H:
+                        for kw in range(KW):
+                            w = j * sw + kw - pw
+                            if 0 <= w < W:
+                                dx[n, c, h, w] += share
+
+
+def forward(x, kernel, stride=None, padding=0):
+    """x: (N, C, H, W) -> out: (N, C, H', W'), H' = (H + 2*ph - KH) // sh + 1. See avgpool_reference."""
+    x, (KH, KW), (sh, sw), (ph, pw), (HO, WO) = check_pool(
+        "avgpool_numba.forward", x, kernel, stride, padding)
+    out = np.empty(x.shape[:2] + (HO, WO), dtype=x.dtype)
+    _forward(x, KH, KW, sh, sw, ph, pw, out)
+    return out, (x.shape, x.dtype, out.shape, (KH, KW), (sh, sw), (ph, pw))
+
+
+def backward(dout, cache):
+    """dx: (N, C, H, W) given dout (N, C, H', W'): each window spreads dout / (KH*KW) over its
+    cells (derivation in avgpool_reference.backward)."""
+    x_shape, dtype, out_shape, (KH, KW), (sh, sw), (ph, pw) = cache
+    dout = check_dout("avgpool_numba.backward", dout, out_shape, dtype)
+    dx = np.zeros(x_shape, dtype=dtype)
+    _backward(dout, KH, KW, sh, sw, ph, pw, dx)
+    return dx

@@ -1,0 +1,131 @@
+"""2-D convolution on the CPU: numba-compiled im2col / col2im + one BLAS matmul per chunk.
+
+The idea (the same sums as conv_reference, arranged as a matrix product):
+
+    col[(c, kh, kw), (n, i, j)] = xp[n, c, i*sh + kh*dh, j*sw + kw*dw]    "im2col"
+    out[n, :, i, j]  = W.reshape(C_out, C_in*KH*KW) @ col[:, (n, i, j)] + b
+    dW              += dout_as_matrix @ col.T
+    dcol             = W_matrix.T @ dout_as_matrix,  then col2im scatters dcol back into dx
+
+To keep memory small the batch is never unrolled whole: images go through in chunks whose
+col matrix fits in about CHUNK_BYTES (one image at least), into buffers reused across chunks.
+im2col/col2im are serial numba loops and the matmuls are NumPy's (multi-threaded BLAS); see
+scratchnet/kernels/__init__.py for why the two are not mixed with numba's parallel threads.
+
+    out, cache = forward(x, W, b, stride=1, padding=0, dilation=1)
+    dx, dW, db = backward(dout, cache)
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from scratchnet.kernels.geometry import check_conv, check_dout
+
+CHUNK_BYTES = 4 << 20     # size of one im2col buffer: about 4 MB
+
+
+@numba.njit(cache=True)
+def _im2col(x, n0, G, col, KH, KW, sh, sw, pt, pl, dh, dw, HO, WO):
+    """col[(c*KH + kh)*KW + kw, (g*HO + i)*WO + j] = x[n0+g, c, i*sh + kh*dh - pt, j*sw + kw*dw - pl]
+    (0 where that falls in the padding). col: (C_in*KH*KW, G*HO*WO)."""
+    C, H, W = x.shape[1], x.shape[2], x.shape[3]
+    for c in range(C):
+        for kh in range(KH):
+            for kw in range(KW):
+                r = (c * KH + kh) * KW + kw
+                for g in range(G):
+                    for i in range(HO):
+                        h = i * sh + kh * dh - pt
+                        base = (g * HO + i) * WO
+                        for j in range(WO):
+                            w = j * sw + kw * dw - pl
+                            if 0 <= h < H and 0 <= w < W:
+                                col[r, base + j] = x[n0 + g, c, h, w]
+                            else:
+                                col[r, base + j] = 0.0
+
+
+@numba.njit(cache=True)
+def _col2im(dcol, dx, n0, G, KH, KW, sh, sw, pt, pl, dh, dw, HO, WO):
+    """The transpose of _im2col: dx[n0+g, c, h, w] += dcol[row, column] for every (row, column)
+    that _im2col filled from x[n0+g, c, h, w]. dx must start at zero."""
+    C, H, W = dx.shape[1], dx.shape[2], dx.shape[3]
+    for c in range(C):
+        for kh in range(KH):
+            for kw in range(KW):
+                r = (c * KH + kh) * KW + kw
+                for g in range(G):
+                    for i in range(HO):
+                        h = i * sh + kh * dh - pt
+                        if h < 0 or h >= H:
+                            continue
+                        base = (g * HO + i) * WO
+                        for j in range(WO):
+                            w = j * sw + kw * dw - pl
+                            if 0 <= w < W:
+                                dx[n0 + g, c, h, w] += dcol[r, base + j]
+
+
+def _geometry(x, W, out_shape, stride, padding, dilation):
+    """Chunk size G and the integer arguments shared by _im2col and _col2im."""
+    K, HW = W.shape[1] * W.shape[2] * W.shape[3], out_shape[2] * out_shape[3]
+    G = int(max(1, min(x.shape[0], CHUNK_BYTES // (K * HW * W.itemsize))))
+    (sh, sw), ((pt, _), (pl, _)), (dh, dw) = stride, padding, dilation
+    args = (W.shape[2], W.shape[3], sh, sw, pt, pl, dh, dw, out_shape[2], out_shape[3])
+    return K, HW, G, args
+
+
+def forward(x, W, b, stride=1, padding=0, dilation=1):
+    """out[n, o, i, j] = b[o] + sum_{c,kh,kw} W[o,c,kh,kw] xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
+
+    x: (N, C_in, H, W)  W: (C_out, C_in, KH, KW)  b: (C_out,)  ->  out: (N, C_out, H', W').
+    Same contract as conv_reference.forward.
+    """
+    x, W, b, stride, padding, dilation, (HO, WO) = check_conv(
+        "conv_numba.forward", x, W, b, stride, padding, dilation)
+    N, C_out = x.shape[0], W.shape[0]
+    out = np.empty((N, C_out, HO, WO), dtype=W.dtype)
+    K, HW, G, args = _geometry(x, W, out.shape, stride, padding, dilation)
+    Wm = W.reshape(C_out, K)
+    col_buf = np.empty(K * G * HW, dtype=W.dtype)
+    out_buf = np.empty(C_out * G * HW, dtype=W.dtype)
+    for n0 in range(0, N, G):
+        g = min(G, N - n0)
+        col = col_buf[:K * g * HW].reshape(K, g * HW)
+        _im2col(x, n0, g, col, *args)
+        y = np.matmul(Wm, col, out=out_buf[:C_out * g * HW].reshape(C_out, g * HW))
+        out[n0:n0 + g] = y.reshape(C_out, g, HO, WO).transpose(1, 0, 2, 3)
+    out += b[None, :, None, None]
+    return out, (x, W, stride, padding, dilation, out.shape)
+
+
+def backward(dout, cache):
+    """(dx, dW, db) given dout = dL/dout (N, C_out, H', W'). The math is in
+    conv_reference.backward; here, per chunk of images with its col matrix (K, g*H'*W'):
+        dW  += dout_m @ col.T          (C_out, g*H'*W') @ (g*H'*W', K) -> (C_out, K)
+        dcol = W_m.T @ dout_m          (K, C_out) @ (C_out, g*H'*W')   -> (K, g*H'*W')
+        dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)
+        db   = dout.sum(axis=(0, 2, 3))
+    """
+    x, W, stride, padding, dilation, out_shape = cache
+    dout = check_dout("conv_numba.backward", dout, out_shape, W.dtype)
+    N, C_out = x.shape[0], W.shape[0]
+    K, HW, G, args = _geometry(x, W, out_shape, stride, padding, dilation)
+    Wm = W.reshape(C_out, K)
+    dx = np.zeros_like(x)
+    dWm = np.zeros((C_out, K), dtype=W.dtype)
+    dW_part = np.empty_like(dWm)
+    col_buf = np.empty(K * G * HW, dtype=W.dtype)
+    dcol_buf = np.empty_like(col_buf)
+    for n0 in range(0, N, G):
+        g = min(G, N - n0)
+        col = col_buf[:K * g * HW].reshape(K, g * HW)
+        dcol = dcol_buf[:K * g * HW].reshape(K, g * HW)
+        _im2col(x, n0, g, col, *args)
+        dy = np.ascontiguousarray(dout[n0:n0 + g].transpose(1, 0, 2, 3)).reshape(C_out, g * HW)
+        dWm += np.matmul(dy, col.T, out=dW_part)
+        np.matmul(Wm.T, dy, out=dcol)
+        _col2im(dcol, dx, n0, g, *args)
+    db = dout.sum(axis=(0, 2, 3))
+    return dx, dWm.reshape(W.shape), db

@@ -1,0 +1,73 @@
+"""Max pooling on the CPU with numba: direct loops, one (n, c) plane per parallel task.
+
+Same contract and the same tie rule as maxpool_reference (the gradient goes to the FIRST
+maximum in row-major window order; padding counts as -inf). Planes are independent, so
+`prange` over N*C planes needs no atomics, and inside a plane the backward scatter runs
+serially, so overlapping windows add up in a fixed order: results are deterministic.
+
+    out, cache = forward(x, kernel, stride=None, padding=0)
+    dx = backward(dout, cache)
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from scratchnet.kernels.geometry import check_dout, check_pool
+
+
+@numba.njit(parallel=True, cache=True)
+def _forward(x, KH, KW, sh, sw, ph, pw, out, arg):
+    """out[n,c,i,j] = max of the window; arg[n,c,i,j] = its index kh*KW + kw (first max wins)."""
+    N, C, H, W = x.shape
+    HO, WO = out.shape[2], out.shape[3]
+    for p in numba.prange(N * C):
+        n, c = p // C, p % C
+        for i in range(HO):
+            for j in range(WO):
+                best, k_best = -np.inf, -1
+                for kh in range(KH):
+                    h = i * sh + kh - ph
+                    for kw in range(KW):
+                        w = j * sw + kw - pw
+                        v = x[n, c, h, w] if (0 <= h < H and 0 <= w < W) else -np.inf
+                        if k_best < 0 or v > best:      # strict >: the first maximum stays
+                            best, k_best = v, kh * KW + kw
+                out[n, c, i, j] = best
+                arg[n, c, i, j] = k_best
+
+
+@numba.njit(parallel=True, cache=True)
+def _backward(dout, arg, KW, sh, sw, ph, pw, dx):
+    """dx[n, c, winner of (i, j)] += dout[n, c, i, j]; dx must start at zero."""
+    N, C, H, W = dx.shape
+    HO, WO = dout.shape[2], dout.shape[3]
+    for p in numba.prange(N * C):
+        n, c = p // C, p % C
+        for i in range(HO):
+            for j in range(WO):
+                k = arg[n, c, i, j]
+                h = i * sh + k // KW - ph
+                w = j * sw + k % KW - pw
+                if 0 <= h < H and 0 <= w < W:
+                    dx[n, c, h, w] += dout[n, c, i, j]
+
+
+def forward(x, kernel, stride=None, padding=0):
+    """x: (N, C, H, W) -> out: (N, C, H', W'), H' = (H + 2*ph - KH) // sh + 1. See maxpool_reference."""
+    x, (KH, KW), (sh, sw), (ph, pw), (HO, WO) = check_pool(
+        "maxpool_numba.forward", x, kernel, stride, padding)
+    out = np.empty(x.shape[:2] + (HO, WO), dtype=x.dtype)
+    arg = np.empty(out.shape, dtype=np.int64)
+    _forward(x, KH, KW, sh, sw, ph, pw, out, arg)
+    return out, (x.shape, x.dtype, arg, (KH, KW), (sh, sw), (ph, pw))
+
+
+def backward(dout, cache):
+    """dx: (N, C, H, W) given dout (N, C, H', W'): each window's dout goes to its winner
+    (derivation in maxpool_reference.backward)."""
+    x_shape, dtype, arg, (KH, KW), (sh, sw), (ph, pw) = cache
+    dout = check_dout("maxpool_numba.backward", dout, arg.shape, dtype)
+    dx = np.zeros(x_shape, dtype=dtype)
+    _backward(dout, arg, KW, sh, sw, ph, pw, dx)
+    return dx
