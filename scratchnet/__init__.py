@@ -6,5 +6,6 @@ Every layer writes its own forward and backward; `gradcheck` proves each gradien
 """
 from scratchnet._config import as_rng, get_default_dtype, set_default_dtype
 from scratchnet.kernels.backend import get_backend, set_backend
+from scratchnet.model import History, Sequential, TrainingDiverged
 
 __version__ = "0.1.0"

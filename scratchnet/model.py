@@ -1,0 +1,708 @@
+"""Sequential: a stack of layers applied one after the other, and the loop that trains it.
+
+    model = Sequential([Dense(2, 16), ReLU(), Dense(16, 3)])
+    history = model.fit(x, y, loss="cce", optimizer=Adam(0.01), epochs=50)
+    model.predict(x_new)                  # (N, 3) scores, computed in eval mode
+
+Forward runs the layers first to last; backward runs them last to first, each layer turning
+dL/d(its output) into dL/d(its input): that is the chain rule, one layer at a time.
+
+One training step (one "batch", one parameter update):
+
+    y_pred = model.forward(x_batch)              # every layer caches what backward needs
+    value  = loss.forward(y_pred, y_batch)       # a float, the mean over the batch
+    model.backward(loss.backward())              # fills every layer.grads
+    optimizer.step(model)                        # w <- w - lr * (something built from grads)
+
+Also here: `History` (what fit returns), weights saved to / loaded from `.npz` files, and
+`summary()`, a table of the layers.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import json
+import math
+import os
+import tempfile
+
+import numpy as np
+
+from scratchnet import callbacks as callbacks_module
+from scratchnet import losses, metrics as metrics_module, optimizers
+from scratchnet._config import as_rng, get_default_dtype
+from scratchnet.layers.base import Layer, check_array, iter_layers
+
+SAVE_FORMAT = "scratchnet.Sequential weights"
+SAVE_VERSION = 1
+META_KEY = "__meta__"
+
+
+class TrainingDiverged(RuntimeError, FloatingPointError):
+    """The loss became NaN or infinite during fit: usually the learning rate is too large."""
+
+
+# ===== History ==================================================================================
+class History:
+    """What `fit` returns: the loss and metrics of every epoch.
+
+    history:    dict name -> list with one float per epoch, for example
+                {"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}
+    epoch:      the epoch numbers, counted from 0: [0, 1, 2, ...]
+    batch_loss: the loss of every single update (one per batch), to plot loss per step
+    """
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.batch_loss: list[float] = []
+
+    def append(self, epoch: int, logs: dict) -> None:
+        """Record the logs (name -> number) of one epoch."""
+        self.epoch.append(int(epoch))
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key not in self.history:
+            raise KeyError(f"History: no {key!r}; recorded: {sorted(self.history)}")
+        return self.history[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self.history
+
+    def keys(self):
+        return self.history.keys()
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+    def to_csv(self, path) -> None:
+        """Write one row per epoch: epoch, then every recorded value."""
+        keys = list(self.history)
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["epoch"] + keys)
+            for i, epoch in enumerate(self.epoch):
+                writer.writerow([epoch] + [repr(self.history[k][i]) for k in keys])
+
+    def to_json(self, path) -> None:
+        """Write {"epoch": [...], "history": {...}, "batch_loss": [...]} as JSON."""
+        data = {"epoch": self.epoch, "history": self.history, "batch_loss": self.batch_loss}
+        with open(path, "w") as f:
+            json.dump(data, f, indent=1)
+
+    @classmethod
+    def from_json(cls, path) -> "History":
+        """Read a History written by to_json; a malformed file is a ValueError naming it."""
+        try:
+            with open(path) as f:
+                data = json.load(f)
+            h = cls()
+            h.epoch = [int(e) for e in data["epoch"]]
+            h.history = {str(k): [float(v) for v in vals] for k, vals in data["history"].items()}
+            h.batch_loss = [float(v) for v in data.get("batch_loss", [])]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"History.from_json: {path} is not a History written by to_json "
+                             f"({type(exc).__name__}: {exc})") from exc
+        if any(len(vals) != len(h.epoch) for vals in h.history.values()):
+            raise ValueError(f"History.from_json: {path}: every list in 'history' must have one "
+                             f"value per epoch ({len(h.epoch)})")
+        return h
+
+
+# ===== helpers: names of parameters, modes, checks =============================================
+def named_layers(layer: Layer, prefix: str = ""):
+    """Yield (path, layer) for every layer inside `layer`: "0", "1", nested "3.1", ..."""
+    for j, child in enumerate(layer.children()):
+        path = f"{prefix}{j}"
+        yield path, child
+        yield from named_layers(child, path + ".")
+
+
+def named_parameters(layer: Layer, prefix: str = ""):
+    """Yield (qualified name, param array): "0.W", "2.b", nested "3.1.W"."""
+    for key, p in layer.params.items():
+        yield prefix + key, p
+    for j, child in enumerate(layer.children()):
+        yield from named_parameters(child, f"{prefix}{j}.")
+
+
+def _shape_text(shape) -> str:
+    """(1, 16) -> "(N, 16)": the batch axis is shown as N."""
+    return "(" + ", ".join(["N"] + [str(d) for d in shape[1:]]) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _positive_int(who: str, what: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{who}: expected {what} to be a positive int, got {value!r}")
+    return int(value)
+
+
+def _batches(n: int, batch_size: int | None):
+    """The slices [0:bs], [bs:2bs], ... that cover range(n); batch_size None means one batch."""
+    bs = n if batch_size is None else batch_size
+    return [slice(s, min(s + bs, n)) for s in range(0, n, bs)]
+
+
+def _is_classification(loss) -> bool:
+    return isinstance(loss, (losses.BinaryCrossEntropy, losses.CategoricalCrossEntropy))
+
+
+def _metric_functions(metrics, loss) -> list[tuple[str, object]]:
+    """[(name, fn)] from metrics ("auto", a name, a function or a list of those).
+
+    "auto" means ["accuracy"] for a cross-entropy loss and no metric for the others.
+    accuracy thresholds binary outputs at 0 when the loss takes logits (sigmoid(z) > 0.5
+    exactly when z > 0) and at 0.5 when it takes probabilities.
+    """
+    if isinstance(metrics, str) and metrics == "auto":
+        metrics = ["accuracy"] if _is_classification(loss) else []
+    elif isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    out = []
+    for m in metrics or []:
+        fn = metrics_module.get(m)
+        if fn is metrics_module.accuracy:
+            threshold = 0.0 if getattr(loss, "from_logits", False) else 0.5
+            fn = functools.partial(metrics_module.accuracy, threshold=threshold)
+        out.append((metrics_module.name_of(m), fn))
+    return out
+
+
+class _Running:
+    """Means over batches, weighted by batch size: sum(n_b * value_b) / sum(n_b)."""
+
+    def __init__(self):
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    def add(self, n: int, values: dict) -> None:
+        self.count += n
+        for key, v in values.items():
+            self.sums[key] = self.sums.get(key, 0.0) + n * float(v)
+
+    def means(self, prefix: str = "") -> dict:
+        return {prefix + k: s / self.count for k, s in self.sums.items()}
+
+
+# ===== Sequential ===============================================================================
+class Sequential(Layer):
+    """Layers applied in order: y = f_L(... f_2(f_1(x))).
+
+    layers: a list of Layer objects. A layer whose name is still its class name is renamed
+            with its position, "Dense[0]", so error messages say which layer failed.
+
+    It is a Layer itself, so it nests inside another Sequential and gradcheck can treat it
+    like any layer. It has no params of its own: `children()` are its layers, and
+    `parameters()` names every parameter inside, "0.W", "0.b", "2.W", nested "3.1.W".
+    forward: x (N, ...) -> y (N, ...), whatever the first layer takes and the last one gives.
+    """
+
+    def __init__(self, layers=(), name: str | None = None):
+        super().__init__(name)
+        self.layers: list[Layer] = []
+        self.loss = None
+        self.optimizer = None
+        self.history: History | None = None
+        self.stop_training = False
+        for layer in layers:
+            self.add(layer)
+
+    # ----- the container -------------------------------------------------------------------
+    def add(self, layer: Layer) -> "Sequential":
+        """Append a layer at the end; returns the model so calls can be chained."""
+        i = len(self.layers)
+        if not isinstance(layer, Layer):
+            hint = (f" (pass an instance: {layer.__name__}(...), not the class)"
+                    if isinstance(layer, type) and issubclass(layer, Layer) else "")
+            raise TypeError(f"{self.name}: layer {i} must be a scratchnet Layer, "
+                            f"got {type(layer).__name__}{hint}")
+        if layer.name == type(layer).__name__:
+            layer.name = f"{type(layer).__name__}[{i}]"
+        self.layers.append(layer)
+        self._cache = None
+        return self
+
+    def children(self) -> list[Layer]:
+        return list(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __getitem__(self, i):
+        """model[i] is a layer; model[a:b] is a new Sequential holding the same layer objects."""
+        if isinstance(i, slice):
+            return Sequential(self.layers[i])
+        return self.layers[i]
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  {layer!r}," for layer in self.layers)
+        return f"Sequential([{inner}\n])"
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """dict qualified name -> the parameter array itself (not a copy): "0.W", "3.1.b", ..."""
+        return dict(named_parameters(self))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype of the parameters (the default dtype if there are none)."""
+        for p in self.parameters().values():
+            return p.dtype
+        return get_default_dtype()
+
+    # ----- forward and backward ------------------------------------------------------------
+    def _run(self, i: int, layer: Layer, method: str, a):
+        """layer.forward(a) or layer.backward(a), with the layer's position added to errors."""
+        try:
+            return getattr(layer, method)(a)
+        except (ValueError, TypeError) as exc:
+            what = "x" if method == "forward" else "dy"
+            shape = a.shape if isinstance(a, np.ndarray) else type(a).__name__
+            label = type(layer).__name__ if layer.name.startswith(type(layer).__name__) \
+                else f"{type(layer).__name__} {layer.name!r}"
+            message = f"{self.name}: layer {i} ({label}) failed in {method} on {what} of shape {shape}: {exc}"
+            try:
+                error = type(exc)(message)
+            except Exception:  # an exception class with an unusual constructor
+                error = ValueError(message)
+            raise error from exc
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x (N, ...) -> y (N, ...): each layer's output is the next layer's input."""
+        if not self.layers:
+            raise ValueError(f"{self.name}: has no layers; add some with add(layer)")
+        shapes = []
+        for i, layer in enumerate(self.layers):
+            x = self._run(i, layer, "forward", x)
+            shapes.append(x.shape)
+        self._save(out_shapes=shapes)
+        return x
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """dy = dL/dy (the shape of the last output) -> dL/dx (the shape of the input).
+
+        Forward:  y = f_L(... f_1(x))                 h_0 = x, h_i = f_i(h_{i-1}), y = h_L
+        Backward: the chain rule, last layer first:
+                  dL/dh_{i-1} = layer_i.backward(dL/dh_i)     for i = L, ..., 1
+                  each layer also fills its own grads on the way; dL/dx = dL/dh_0.
+        """
+        self._load()
+        for i in reversed(range(len(self.layers))):
+            dy = self._run(i, self.layers[i], "backward", dy)
+        return dy
+
+    @contextlib.contextmanager
+    def _eval_mode(self):
+        """Run the body in eval mode, then give every layer back its own previous mode and
+        its forward cache (so a backward that was pending still works)."""
+        layers = list(iter_layers(self))
+        modes = [layer.training for layer in layers]
+        caches = [layer._cache for layer in layers]
+        self.eval()
+        try:
+            yield
+        finally:
+            for layer, mode, cache in zip(layers, modes, caches):
+                layer.training = mode
+                layer._cache = cache
+
+    # ----- inputs ----------------------------------------------------------------------------
+    def _as_input(self, who: str, x, what: str = "x") -> np.ndarray:
+        """x as a float array in the model's dtype, with at least one example."""
+        x = check_array(who, x, what=what, dtype=self.dtype)
+        if x.ndim == 0 or x.shape[0] == 0:
+            raise ValueError(f"{who}: expected {what} with a batch axis and at least one example "
+                             f"(N, ...), got shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"{who}: {what} contains NaN or inf (shape {x.shape})")
+        return x.astype(self.dtype, copy=False)
+
+    def _as_xy(self, who: str, x, y, names=("x", "y")):
+        """x in the model's dtype; y as an array of the same length (float y in the model's dtype)."""
+        x = self._as_input(who, x, names[0])
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf" or y.ndim == 0:
+            raise TypeError(f"{who}: expected {names[1]} to be an array of numbers (N, ...), "
+                            f"got dtype {y.dtype} and shape {y.shape}")
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"{who}: {names[0]} and {names[1]} must have the same number of "
+                             f"examples, got {names[0]} of shape {x.shape} ({x.shape[0]} examples) "
+                             f"and {names[1]} of shape {y.shape} ({y.shape[0]} examples)")
+        if y.dtype.kind == "f":
+            if not np.all(np.isfinite(y)):
+                raise ValueError(f"{who}: {names[1]} contains NaN or inf (shape {y.shape})")
+            y = y.astype(self.dtype, copy=False)
+        return x, y
+
+    def _check_targets(self, who: str, x: np.ndarray, y: np.ndarray, loss) -> None:
+        """Before training: run one example through (wrong input shapes fail here, naming the
+        layer), then check y against the output: labels in range, one-hot width, 0/1 targets."""
+        try:
+            with self._eval_mode():
+                out = self.forward(x[:1])
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"{who}: x of shape {x.shape} does not fit the model (tried on its "
+                            f"first example): {exc}") from exc
+        K = out.shape[1] if out.ndim == 2 else None
+        if K is not None and K > 1 and y.ndim == 1 and y.dtype.kind in "biu":
+            lo, hi = int(y.min()), int(y.max())
+            if lo < 0 or hi >= K:
+                raise ValueError(f"{who}: integer labels y must lie in 0..{K - 1}, because the "
+                                 f"model's output has shape (N, {K}) (K = {K} classes), but y "
+                                 f"(shape {y.shape}) holds labels from {lo} to {hi}")
+        if K is not None and y.ndim == 2 and y.shape[1] != K:
+            raise ValueError(f"{who}: y of shape {y.shape} does not match the model's output "
+                             f"of shape (N, {K}): expected y of shape ({y.shape[0]}, {K})")
+        if isinstance(loss, losses.BinaryCrossEntropy) and (y.min() < 0 or y.max() > 1):
+            raise ValueError(f"{who}: {loss.name} needs targets y in [0, 1] (0/1 labels), got "
+                             f"values from {y.min()} to {y.max()} (shape {y.shape})")
+
+    # ----- predict and evaluate --------------------------------------------------------------
+    def predict(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """The model's outputs for x (N, ...), computed in eval mode (dropout off, batch norm
+        with running statistics); every layer gets its previous mode back afterwards.
+        batch_size: examples per forward pass (None: all at once)."""
+        who = f"{self.name}.predict"
+        x = self._as_input(who, x)
+        if batch_size is not None:
+            batch_size = _positive_int(who, "batch_size", batch_size)
+        with self._eval_mode():
+            outs = [self.forward(x[s]) for s in _batches(len(x), batch_size)]
+        return np.concatenate(outs, axis=0)
+
+    def _measure(self, x, y, loss, metric_fns, batch_size) -> dict:
+        """Mean loss and metrics over (x, y), batch by batch, in eval mode."""
+        running = _Running()
+        with self._eval_mode():
+            for s in _batches(len(x), batch_size):
+                y_pred = self.forward(x[s])
+                values = {} if loss is None else {"loss": loss.forward(y_pred, y[s])}
+                values.update({name: fn(y_pred, y[s]) for name, fn in metric_fns})
+                running.add(len(y_pred), values)
+        return running.means()
+
+    def evaluate(self, x, y, loss=None, metrics="auto", batch_size: int | None = None) -> dict:
+        """Loss and metrics on (x, y) in eval mode, as a dict {"loss": ..., "accuracy": ...}.
+
+        x: (N, ...) inputs; y: (N, ...) targets or (N,) labels.
+        loss: a Loss or a name; None uses the loss of the last fit (or reports metrics only).
+        metrics: "auto" (accuracy for cross-entropy losses), a name, a function or a list.
+        """
+        who = f"{self.name}.evaluate"
+        loss = self.loss if loss is None else losses.get(loss)
+        x, y = self._as_xy(who, x, y)
+        if batch_size is not None:
+            batch_size = _positive_int(who, "batch_size", batch_size)
+        self._check_targets(who, x, y, loss)
+        return self._measure(x, y, loss, _metric_functions(metrics, loss), batch_size)
+
+    # ----- fit -------------------------------------------------------------------------------
+    def fit(self, x, y, loss=None, optimizer=None, epochs: int = 10, batch_size: int | None = 32,
+            shuffle: bool = True, validation_data=None, validation_split: float = 0.0,
+            metrics="auto", rng=None, verbose: int = 1, callbacks=None) -> History:
+        """Train the model by mini-batch gradient descent and return its History.
+
+        x: (N, ...) inputs; y: (N, ...) targets, (N,) integer labels or (N, K) one-hot rows.
+        loss:       a Loss or a name ("mse", "bce", "cce", ...). optimizer: an Optimizer or a
+                    name ("sgd", "adam", ...). Both default to those of the previous fit.
+        epochs:     passes over the training data.
+        batch_size: examples per update. None: the whole set (full-batch gradient descent,
+                    one update per epoch); 1: stochastic gradient descent (N updates per epoch).
+        shuffle:    visit the examples in a new random order every epoch (drawn from rng).
+        validation_data:  (x_val, y_val), measured in eval mode at the end of every epoch.
+        validation_split: a fraction in (0, 1): the LAST fraction of (x, y), taken before any
+                    shuffling, is held out as validation data.
+        metrics:    "auto" (accuracy for cross-entropy losses, nothing else), names or functions.
+                    Training metrics are running means over the epoch's batches, each computed
+                    on the batch's outputs before its update.
+        verbose:    0 silent; 1 one line per epoch (and a progress bar in long epochs);
+                    2 the bar in every epoch.
+        callbacks:  a list of scratchnet.callbacks.Callback.
+        Raises TrainingDiverged if the loss becomes NaN or inf, naming the epoch and batch.
+        """
+        who = f"{self.name}.fit"
+        self._set_loss_and_optimizer(who, loss, optimizer)
+        epochs = _positive_int(who, "epochs", epochs)
+        x, y = self._as_xy(who, x, y)
+        x, y, val = self._validation(who, x, y, validation_data, validation_split)
+        if batch_size is not None:
+            batch_size = min(_positive_int(who, "batch_size", batch_size), len(x))
+        self._check_targets(who, x, y, self.loss)
+        if val is not None:
+            self._check_targets(who + " (validation data)", val[0], val[1], self.loss)
+        metric_fns = _metric_functions(metrics, self.loss)
+        cbs = self._callbacks(who, callbacks, verbose)
+        info = {"epochs": epochs, "batches": len(_batches(len(x), batch_size)),
+                "batch_size": batch_size or len(x), "samples": len(x)}
+        return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs, info)
+
+    def _set_loss_and_optimizer(self, who, loss, optimizer) -> None:
+        if loss is None and self.loss is None:
+            raise ValueError(f"{who}: give a loss, for example loss='mse' or loss=CategoricalCrossEntropy()")
+        if optimizer is None and self.optimizer is None:
+            raise ValueError(f"{who}: give an optimizer, for example optimizer=Adam(0.01) or 'sgd'")
+        self.loss = self.loss if loss is None else losses.get(loss)
+        self.optimizer = self.optimizer if optimizer is None else optimizers.get(optimizer)
+
+    def _validation(self, who, x, y, validation_data, validation_split):
+        """Return (x_train, y_train, (x_val, y_val) or None)."""
+        if validation_data is not None and validation_split:
+            raise ValueError(f"{who}: give validation_data or validation_split, not both")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError(f"{who}: expected validation_data as a pair (x_val, y_val), "
+                                f"got {type(validation_data).__name__}")
+            return x, y, self._as_xy(who, *validation_data, names=("x_val", "y_val"))
+        split = float(validation_split)
+        if not 0 <= split < 1:
+            raise ValueError(f"{who}: expected validation_split in [0, 1), got {validation_split}")
+        if split == 0:
+            return x, y, None
+        n_train = int(len(x) * (1 - split))
+        if n_train < 1 or n_train == len(x):
+            raise ValueError(f"{who}: validation_split={split} of {len(x)} examples leaves "
+                             f"{n_train} for training and {len(x) - n_train} for validation; "
+                             f"both need at least one")
+        return x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
+
+    def _callbacks(self, who, callbacks, verbose) -> list:
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"{who}: expected verbose 0 (silent), 1 or 2, got {verbose!r}")
+        cbs = list(callbacks or [])
+        for cb in cbs:
+            if not isinstance(cb, callbacks_module.Callback):
+                raise TypeError(f"{who}: expected callbacks to be Callback objects, "
+                                f"got {type(cb).__name__}")
+        if verbose and not any(isinstance(cb, callbacks_module.ProgressBar) for cb in cbs):
+            cbs.append(callbacks_module.ProgressBar(bar=True if verbose == 2 else "auto"))
+        return cbs
+
+    def _train(self, x, y, val, batch_size, shuffle, rng, metric_fns, cbs, info) -> History:
+        """The epoch loop: train one epoch, measure the validation data, tell the callbacks."""
+        history = self.history = History()
+        self.stop_training = False
+        for cb in cbs:
+            cb.set_model(self)
+            cb.set_params(info)
+        self.train()
+        for cb in cbs:
+            cb.on_train_begin({})
+        try:
+            for epoch in range(info["epochs"]):
+                for cb in cbs:
+                    cb.on_epoch_begin(epoch, {})
+                logs = self._train_epoch(epoch, x, y, batch_size, shuffle, rng, metric_fns, cbs,
+                                         info)
+                if val is not None:
+                    val_logs = self._measure(val[0], val[1], self.loss, metric_fns, batch_size)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                history.append(epoch, logs)
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, dict(logs))
+                if self.stop_training:
+                    break
+        finally:
+            for cb in cbs:
+                cb.on_train_end({})
+        return history
+
+    def _train_epoch(self, epoch, x, y, batch_size, shuffle, rng, metric_fns, cbs, info) -> dict:
+        """One pass over (x, y) in batches: forward, loss, backward, update. Returns the
+        running means of the loss and metrics."""
+        order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+        running = _Running()
+        for b, s in enumerate(_batches(len(x), batch_size)):
+            idx = order[s]
+            x_batch, y_batch = x[idx], y[idx]
+            y_pred = self.forward(x_batch)
+            value = float(self.loss.forward(y_pred, y_batch))
+            if not math.isfinite(value):
+                self._diverged(value, epoch, b, info)
+            self.backward(self.loss.backward())
+            self.optimizer.step(self)
+            self.history.batch_loss.append(value)
+            values = {"loss": value}
+            values.update({name: fn(y_pred, y_batch) for name, fn in metric_fns})
+            running.add(len(idx), values)
+            for cb in cbs:
+                cb.on_batch_end(b, {"batch": b, "size": len(idx), "loss": value})
+            if self.stop_training:
+                break
+        return running.means()
+
+    def _diverged(self, value, epoch, batch, info):
+        lr = getattr(self.optimizer, "lr", None)
+        raise TrainingDiverged(
+            f"{self.name}.fit: training diverged: the loss became {value} at epoch "
+            f"{epoch + 1}/{info['epochs']}, batch {batch + 1}/{info['batches']}. Try a smaller "
+            f"learning rate (the optimizer's lr is {lr}), or check the scale of the inputs.")
+
+    # ----- summary ---------------------------------------------------------------------------
+    def _output_shapes(self, input_shape):
+        """Output shape of each layer: from a forward pass on a zero batch of one example
+        (eval mode; every cache is put back), or else from the last forward, or None."""
+        if input_shape is None:
+            cache = self._cache
+            return cache["out_shapes"] if cache else [None] * len(self.layers)
+        x = np.zeros((1,) + tuple(int(d) for d in input_shape), dtype=self.dtype)
+        with self._eval_mode():
+            self.forward(x)
+            return self._cache["out_shapes"]
+
+    def summary(self, input_shape=None, show: bool = False) -> str:
+        """A table of the layers: index, name, output shape, parameter count, trainable.
+
+        input_shape: the shape of ONE example, without the batch axis, e.g. (2,) or (1, 28, 28);
+                     output shapes are then found by a forward pass on zeros. Without it, the
+                     shapes of the last forward are shown ("?" before any forward).
+        show:        also print the table.
+        """
+        shapes = self._output_shapes(input_shape)
+        rows = [("#", "layer", "output shape", "params", "trainable")]
+        for i, (layer, shape) in enumerate(zip(self.layers, shapes)):
+            rows.append((str(i), layer.name, "?" if shape is None else _shape_text(shape),
+                         f"{layer.n_params:,}", "yes" if layer.trainable else "no"))
+        widths = [max(len(r[c]) for r in rows) for c in range(5)]
+        lines = ["  ".join(cell.ljust(w) if c < 3 else cell.rjust(w)
+                           for c, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+        rule = "-" * len(lines[0])
+        total = self.n_params
+        trainable = sum(p.size for layer in iter_layers(self, trainable_only=True)
+                        for p in layer.params.values())
+        text = "\n".join([rule, lines[0], rule, *lines[1:], rule,
+                          f"total params: {total:,}", f"trainable params: {trainable:,}",
+                          f"frozen params: {total - trainable:,}"])
+        if show:
+            print(text)
+        return text
+
+    # ----- save and load ---------------------------------------------------------------------
+    def _description(self) -> list[dict]:
+        """Every layer inside: its path, class name and parameter shapes (for the metadata)."""
+        return [{"path": path, "class": type(layer).__name__,
+                 "params": {k: list(p.shape) for k, p in layer.params.items()}}
+                for path, layer in named_layers(self)]
+
+    def save(self, path) -> None:
+        """Write the weights to `path` (exactly that name) as an .npz archive.
+
+        Keys are the qualified parameter names ("0.W", ...). The key "__meta__" holds a JSON
+        string (a 0-d unicode array, no pickle) with the format, its version, the dtype and
+        every layer's class and parameter shapes. The file is written to a temporary file in
+        the same folder, flushed to disk, then renamed over `path` in one step, so a crash
+        never leaves a half-written file under that name.
+        """
+        meta = {"format": SAVE_FORMAT, "version": SAVE_VERSION, "dtype": str(self.dtype),
+                "layers": self._description()}
+        arrays = self.parameters()
+        arrays[META_KEY] = np.array(json.dumps(meta))
+        atomic_savez(os.fspath(path), arrays)
+
+    def load(self, path) -> "Sequential":
+        """Read weights written by save() into this model (built with the same layers).
+
+        Everything is checked before anything is assigned: a corrupt, truncated or foreign file,
+        other layer classes, a missing key or a wrong shape is a ValueError that names the file
+        and the problem, and then the model is unchanged. Uses np.load(allow_pickle=False):
+        no code from the file ever runs. Returns the model.
+        """
+        who, path = f"{self.name}.load", os.fspath(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{who}: no such file: {path}")
+        stored = read_npz(who, path)
+        meta = read_meta(who, path, stored.pop(META_KEY, None))
+        self._check_stored(who, path, meta, stored)
+        for key, p in self.parameters().items():
+            np.copyto(p, stored[key], casting="same_kind")
+        return self
+
+    load_weights = load
+
+    def _check_stored(self, who, path, meta, stored) -> None:
+        """Raise ValueError unless the file's layers, keys and shapes match this model."""
+        mine = [(d["path"], d["class"]) for d in self._description()]
+        theirs = [(d.get("path"), d.get("class")) for d in meta.get("layers", [])
+                  if isinstance(d, dict)]
+        if mine != theirs:
+            diff = next(((a, b) for a, b in zip(theirs, mine) if a != b), None)
+            detail = (f"layer {diff[0][0]} is {diff[0][1]} in the file but {diff[1][1]} in the model"
+                      if diff else f"the file has {len(theirs)} layers, the model {len(mine)}")
+            raise ValueError(f"{who}: {path} was saved from a different architecture: {detail}")
+        params = self.parameters()
+        missing, extra = sorted(set(params) - set(stored)), sorted(set(stored) - set(params))
+        if missing or extra:
+            raise ValueError(f"{who}: {path} does not match the model's parameters: "
+                             f"missing {missing}, unexpected {extra}")
+        for key, p in params.items():
+            a = stored[key]
+            if a.shape != p.shape or a.dtype.kind != "f":
+                raise ValueError(f"{who}: {path}: parameter {key!r} is {a.dtype} of shape "
+                                 f"{a.shape} in the file, the model needs float of shape {p.shape}")
+
+
+# ===== files ====================================================================================
+def atomic_savez(path: str, arrays: dict) -> None:
+    """np.savez to a temporary file next to `path`, fsync it, then os.replace it onto `path`.
+
+    Either the old file (or none) or the complete new one is at `path`, never a partial one;
+    on any error the temporary file is removed and the error is raised again.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable, where possible
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def read_npz(who: str, path: str) -> dict:
+    """Every array of an .npz file, read now (without pickle); any failure is a ValueError."""
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"expected an .npz archive, found a single {type(data).__name__}")
+        with data:
+            return {key: data[key] for key in data.files}
+    except Exception as exc:  # a broken file can fail in many ways: zip, zlib, header, EOF
+        raise ValueError(f"{who}: {path} is not a readable weights file "
+                         f"({type(exc).__name__}: {exc})") from exc
+
+
+def read_meta(who: str, path: str, meta) -> dict:
+    """The JSON metadata stored by save(), checked for format and version."""
+    if meta is None:
+        raise ValueError(f"{who}: {path} has no {META_KEY!r} entry; was it written by save()?")
+    try:
+        if meta.ndim != 0 or meta.dtype.kind != "U":
+            raise ValueError(f"expected a 0-d string, got {meta.dtype} of shape {meta.shape}")
+        info = json.loads(str(meta))
+        if not isinstance(info, dict):
+            raise ValueError("expected a JSON object")
+    except ValueError as exc:
+        raise ValueError(f"{who}: {path}: unreadable metadata ({exc})") from exc
+    if info.get("format") != SAVE_FORMAT or info.get("version") != SAVE_VERSION:
+        raise ValueError(f"{who}: {path}: format {info.get('format')!r} version "
+                         f"{info.get('version')!r}; expected {SAVE_FORMAT!r} version {SAVE_VERSION}")
+    return info
