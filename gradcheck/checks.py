@@ -166,7 +166,7 @@ def _rows(t: _Target, analytic: dict, rtol, atol, eps) -> list[Row]:
             continue
         central, right, left = finite_differences(lambda _: t.scalar(), arr, eps)
         rows.append(compare(name, a, central, right, left, rtol=rtol, atol=atol,
-                            batch_size=_batch_size(arr) if name == "dx" else None))
+                            batch_size=_batch_size(t.x), batch_axis=name == "dx"))
     return rows
 
 
@@ -174,7 +174,13 @@ def _core(title, t: _Target, g, rtol, atol, eps) -> Report:
     checks, dx, grads = _structural(t, g)
     analytic = {"dx": np.asarray(dx, dtype=np.float64) if isinstance(dx, np.ndarray) else dx,
                 **grads}
-    return Report(title, _rows(t, analytic, rtol, atol, eps), checks, rtol=rtol, atol=atol)
+    report = Report(title, _rows(t, analytic, rtol, atol, eps), checks, rtol=rtol, atol=atol)
+    if not next(c for c in checks if c.what.startswith("same seed")).ok:
+        report.notes.append("the layer is not deterministic, so the numeric values above "
+                            "are meaningless: fix reseed first")
+        for row in report.rows:
+            row.hints = ["not deterministic (see the structural checks): no hint can be trusted"]
+    return report
 
 
 def _batch_probe(report: Report, rerun, n: int | None) -> None:
@@ -184,6 +190,8 @@ def _batch_probe(report: Report, rerun, n: int | None) -> None:
     try:
         small = rerun()
     except Exception:                      # a layer may refuse N = 1 (batch norm): no hint then
+        return
+    if not all(c.ok for c in small.checks):
         return
     ok_small = {r.name for r in small.rows if r.status == "ok"}
     for r in report.rows:
@@ -294,7 +302,7 @@ def check_loss(loss, y_pred, y_true, *, rtol=RTOL, atol=ATOL, eps=None) -> Repor
     if isinstance(grad, np.ndarray) and grad.shape == p.shape:
         central, right, left = finite_differences(lambda _: loss.forward(p, t), p, eps)
         report.rows.append(compare("dy_pred", grad, central, right, left, rtol=rtol, atol=atol,
-                                   batch_size=_batch_size(p)))
+                                   batch_size=_batch_size(p), batch_axis=True))
     else:
         report.rows.append(Row("dy_pred", p.shape, float("inf"), (), float("nan"), float("nan"),
                                0, p.size, "FAIL", [f"backward returned {_describe(grad)}"]))

@@ -48,11 +48,13 @@ class Row:
     kink_indices: list = field(default_factory=list)
 
 
-def compare(name, a, n, right, left, *, rtol=RTOL, atol=ATOL, batch_size=None) -> Row:
+def compare(name, a, n, right, left, *, rtol=RTOL, atol=ATOL, batch_size=None,
+            batch_axis=False) -> Row:
     """Compare analytic a with central differences n (and one-sided right/left) for one tensor.
 
-    a, n, right, left: float64 arrays of one shape. batch_size: N when axis 0 of this tensor
-    is the batch axis (dx), else None. Returns a Row with hints for a failing tensor.
+    a, n, right, left: float64 arrays of one shape. batch_size: N, the batch size of the check
+    (for the "ratio ~ N" hint); batch_axis: True when axis 0 of this tensor is the batch axis
+    (dx). Returns a Row, with hints for a failing tensor.
     """
     a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
     err = rel_error(a, n, rtol, atol)
@@ -73,7 +75,8 @@ def compare(name, a, n, right, left, *, rtol=RTOL, atol=ATOL, batch_size=None) -
             i = tuple(int(j) for j in np.unravel_index(int(flat), a.shape))
             ratio = a[i] / n[i] if n[i] != 0 else float("inf")
             row.worst.append((i, float(a[i]), float(n[i]), float(ratio)))
-        row.hints = hints(a, n, bad, rtol=rtol, atol=atol, batch_size=batch_size)
+        row.hints = hints(a, n, bad, rtol=rtol, atol=atol, batch_size=batch_size,
+                          batch_axis=batch_axis)
     return row
 
 
@@ -84,7 +87,7 @@ def _near(c: float, target: float, tol: float = 0.02) -> bool:
 def _ratio_hints(a, n, bad, atol, batch_size) -> list[str]:
     """Hints from a constant ratio analytic/numeric over the failing elements."""
     use = bad & (np.abs(n) > atol)
-    if not use.any():
+    if use.sum() < 2:                    # one element: any ratio is "constant", so no evidence
         return []
     r = a[use] / n[use]
     c = float(np.median(r))
@@ -104,7 +107,7 @@ def _ratio_hints(a, n, bad, atol, batch_size) -> list[str]:
     return out
 
 
-def hints(a, n, bad, *, rtol=RTOL, atol=ATOL, batch_size=None) -> list[str]:
+def hints(a, n, bad, *, rtol=RTOL, atol=ATOL, batch_size=None, batch_axis=False) -> list[str]:
     """Guesses at the cause of a failing tensor, most specific first.
 
     Looks for: one single wrong element; a transposed 2-D gradient; an analytic 0 where the
@@ -122,7 +125,7 @@ def hints(a, n, bad, *, rtol=RTOL, atol=ATOL, batch_size=None) -> list[str]:
         out.append(f"missing path (gradient never reaches here): analytic is 0 where numeric is "
                    f"not, at {int(zero.sum())} of {int(bad.sum())} failing elements")
     out += _ratio_hints(a, n, bad, atol, batch_size)
-    if batch_size and batch_size > 1 and a.ndim >= 1 and a.shape[0] == batch_size:
+    if batch_axis and batch_size and batch_size > 1 and a.ndim >= 1 and a.shape[0] == batch_size:
         rows = np.nonzero(bad.reshape(batch_size, -1).any(axis=1))[0]
         if 0 < len(rows) < batch_size:
             out.append(f"errors only in batch rows {rows.tolist()} of {batch_size}: "
@@ -199,7 +202,7 @@ class Report:
         lines += [f"  note: {t}" for t in self.notes]
         n_bad = sum(r.status != "ok" for r in self.rows) + sum(not c.ok for c in self.checks)
         verdict = "PASS" if self.passed else f"FAIL ({n_bad} problem{'s' * (n_bad != 1)})"
-        lines.append(f"{verdict}: {len(self.rows)} tensors, max error {self.max_err:.2e}, "
+        lines.append(f"{verdict}: {len(self.rows)} tensor{'s' * (len(self.rows) != 1)}, max error {self.max_err:.2e}, "
                      f"{len(self.kinks)} kinks")
         return "\n".join(lines)
 
@@ -217,7 +220,7 @@ def _explain(r: Row) -> list[str]:
     lines = [f"  {r.name}: {r.n_bad} of {int(np.prod(r.shape))} elements wrong"]
     lines += [f"    hint: {h}" for h in r.hints] or ["    hint: no simple pattern; see the worst "
                                                       "elements, and sweep_eps to rule out the step"]
-    lines.append(f"    {'index':<14}{'analytic':>14}{'numeric':>14}{'ratio':>10}")
+    lines.append(f"    {'index':<14} {'analytic':>13} {'numeric':>13} {'ratio':>10}")
     for i, a, n, ratio in r.worst:
-        lines.append(f"    {str(i):<14}{a:>14.6g}{n:>14.6g}{ratio:>10.4g}")
+        lines.append(f"    {str(i):<14} {a:>13.6g} {n:>13.6g} {ratio:>10.4g}")
     return lines

@@ -1,0 +1,533 @@
+"""Tests of the gradcheck package: it must CATCH planted bugs and NEVER FAIL correct layers.
+
+Every layer here is written in this file on purpose (not scratchnet's own), so that the checker
+is tested against layers whose bugs we know: a correct reference, and copies with one bug each.
+"""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import gradcheck
+from gradcheck import (check_function, check_layer, check_loss, check_model, numerical_gradient,
+                       sweep_eps)
+from scratchnet.layers import Layer
+
+# ----- correct reference layers ---------------------------------------------------------------------
+
+
+class RefDense(Layer):
+    """Correct y = x @ W + b. x: (N, D), W: (D, M), b: (M,). Subclasses plant one bug each."""
+
+    def __init__(self, d, m, rng=0):
+        super().__init__()
+        rng = np.random.default_rng(rng)
+        self._add_param("W", rng.normal(size=(d, m)))
+        self._add_param("b", rng.normal(size=m))
+
+    def forward(self, x):
+        self._save(x=x)
+        return x @ self.params["W"] + self.params["b"]
+
+    def gradients(self, x, dy):
+        """Correct: dx = dy @ W.T, dW = x.T @ dy, db = dy.sum(axis=0)."""
+        return dy @ self.params["W"].T, x.T @ dy, dy.sum(axis=0)
+
+    def backward(self, dy):
+        dx, dW, db = self.gradients(self._load()["x"], dy)
+        self.grads["W"] = dW
+        self.grads["b"] = db
+        return dx
+
+
+class RefReLU(Layer):
+    """Correct ReLU: dx = dy * [x > 0] (derivative 0 at x == 0, a valid subgradient)."""
+
+    def forward(self, x):
+        self._save(x=x)
+        return np.maximum(x, 0)
+
+    def backward(self, dy):
+        return np.where(self._load()["x"] > 0, dy, 0.0)
+
+
+class RefTanh(Layer):
+    """Correct tanh: dx = dy * (1 - y**2). Smooth, with curvature (for the eps sweep)."""
+
+    def forward(self, x):
+        y = np.tanh(x)
+        self._save(y=y)
+        return y
+
+    def backward(self, dy):
+        return dy * (1 - self._load()["y"] ** 2)
+
+
+class PairMax(Layer):
+    """Correct max over pairs of columns: x (N, 2P) -> y (N, P), y = max(x[:, 0::2], x[:, 1::2]).
+    On a tie the first of the pair gets all of dy."""
+
+    def forward(self, x):
+        first_wins = x[:, 0::2] >= x[:, 1::2]
+        self._save(first=first_wins)
+        return np.where(first_wins, x[:, 0::2], x[:, 1::2])
+
+    def backward(self, dy):
+        first = self._load()["first"]
+        dx = np.zeros((dy.shape[0], 2 * dy.shape[1]))
+        dx[:, 0::2] = np.where(first, dy, 0.0)
+        dx[:, 1::2] = np.where(first, 0.0, dy)
+        return dx
+
+
+class Dropoutish(Layer):
+    """Correct inverted dropout with a reseedable generator: y = x * mask / (1 - p)."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p, self.rng = p, np.random.default_rng()
+
+    def reseed(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x):
+        mask = (self.rng.random(x.shape) >= self.p) / (1 - self.p)
+        self._save(mask=mask)
+        return x * mask
+
+    def backward(self, dy):
+        return dy * self._load()["mask"]
+
+
+class Container(Layer):
+    """A minimal Sequential: children() are the layers, run in order and backward in reverse."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = list(layers)
+
+    def children(self):
+        return self.layers
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dy):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+
+class MeanSquared:
+    """Correct loss: L = (1/N) sum_n sum_k (p - t)**2; dL/dp = 2 (p - t) / N."""
+
+    def forward(self, p, t):
+        self.p, self.t = p, t
+        return float(np.sum((p - t) ** 2) / p.shape[0])
+
+    def backward(self):
+        return 2 * (self.p - self.t) / self.p.shape[0]
+
+
+# ----- planted bugs ---------------------------------------------------------------------------------
+
+
+class DoubledW(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        return dx, 2 * dW, db
+
+
+class SignDx(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        return -dx, dW, db
+
+
+class TransposedW(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        return dx, dW.T, db                      # D == M in the tests, so the shape still fits
+
+
+class FirstRowDb(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, _ = super().gradients(x, dy)
+        return dx, dW, dy[0].copy()               # forgot the sum over the batch
+
+
+class MeanDb(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, _ = super().gradients(x, dy)
+        return dx, dW, dy.mean(axis=0)            # mean where a sum belongs
+
+
+class OneWrongElement(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        dW = dW.copy()
+        dW[0, 1] *= 3.0
+        return dx, dW, db
+
+
+class MissingPath(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        dx = dx.copy()
+        dx[:, 0] = 0.0                           # the path to x[:, 0] forgotten
+        return dx, dW, db
+
+
+class UpdatesParams(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        self.params["W"] -= 0.1 * dW              # the optimizer's job, not backward's
+        return dx, dW, db
+
+
+class InPlaceReLU(RefReLU):
+    def backward(self, dy):
+        dy[self._load()["x"] <= 0] = 0            # the classic trap: writes into the caller's dy
+        return dy
+
+
+class NoReseed(Dropoutish):
+    def reseed(self, seed):                       # forgets to reset its generator
+        pass
+
+
+class WrongKinkReLU(RefReLU):
+    def backward(self, dy):
+        x = self._load()["x"]
+        return np.where(x > 0, dy, np.where(x == 0, -dy, 0.0))   # -1 at 0: no valid subgradient
+
+
+class ForgotMeanLoss(MeanSquared):
+    def backward(self):
+        return 2 * (self.p - self.t)
+
+
+class HalfLoss(MeanSquared):
+    def backward(self):
+        return (self.p - self.t) / self.p.shape[0]
+
+
+# ----- helpers ----------------------------------------------------------------------------------------
+
+
+def row(report, name):
+    return next(r for r in report.rows if r.name == name)
+
+
+def hint_text(report, name):
+    return " | ".join(row(report, name).hints)
+
+
+def normal(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+dims = st.integers(2, 5)
+seeds = st.integers(0, 2 ** 16)
+
+
+# ----- numerical_gradient -------------------------------------------------------------------------------
+
+
+def test_numerical_gradient_of_known_functions():
+    x = normal((3, 4))
+    assert np.allclose(numerical_gradient(lambda z: np.sum(z ** 3), x), 3 * x ** 2, rtol=1e-8)
+    assert np.allclose(numerical_gradient(lambda z: np.sum(np.sin(z)), x), np.cos(x), rtol=1e-8)
+    w = normal(4, seed=1)
+    assert np.allclose(numerical_gradient(lambda z: float(np.sum(z @ w)), x),
+                       np.broadcast_to(w, x.shape), rtol=1e-8)
+
+
+def test_numerical_gradient_large_values_use_a_relative_step():
+    x = np.array([1e4, -3e3, 2e3])       # h = 6e-6 would lose every digit of f ~ 1e8 here
+    assert np.allclose(numerical_gradient(lambda z: np.sum(z ** 2), x), 2 * x, rtol=1e-8)
+
+
+def test_numerical_gradient_restores_x_exactly_and_reads_it_in_place():
+    x = normal((2, 3)) * 1e3 + 0.1
+    before = x.copy()
+    w = normal((2, 3), seed=2)
+    grad = numerical_gradient(lambda _: float(np.sum(w * x ** 2)), x)   # f reads x from outside
+    assert np.array_equal(x, before)
+    assert np.allclose(grad, 2 * w * x, rtol=1e-7)
+
+
+def test_numerical_gradient_restores_x_when_f_raises():
+    x = normal(5)
+    before = x.copy()
+    calls = []
+
+    def f(z):
+        calls.append(1)
+        if len(calls) == 4:
+            raise ArithmeticError("boom")
+        return np.sum(z)
+
+    with pytest.raises(ArithmeticError):
+        numerical_gradient(f, x)
+    assert np.array_equal(x, before)
+
+
+def test_numerical_gradient_bad_input():
+    with pytest.raises(TypeError, match="float64"):
+        numerical_gradient(np.sum, np.ones(3, dtype=np.float32))
+    with pytest.raises(TypeError, match="numpy array"):
+        numerical_gradient(np.sum, [1.0, 2.0])
+    with pytest.raises(ValueError, match="scalar"):
+        numerical_gradient(lambda z: z * 2, np.ones(3))
+    with pytest.raises(ValueError, match="eps"):
+        numerical_gradient(np.sum, np.ones(3), eps=0.0)
+
+
+# ----- correct layers never fail ----------------------------------------------------------------------
+
+
+@given(n=dims, d=dims, m=dims, seed=seeds)
+def test_correct_dense_passes(n, d, m, seed):
+    report = check_layer(RefDense(d, m, rng=seed), normal((n, d), seed), seed=seed)
+    assert report.passed, str(report)
+    assert [r.name for r in report.rows] == ["dx", "W", "b"]
+    assert report.max_err < 1e-6
+
+
+@given(n=dims, d=dims, seed=seeds)
+def test_correct_relu_passes_exactly_at_kinks(n, d, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 3, size=(n, d)).astype(float)       # many entries exactly 0
+    x[0, 0] = 0.0
+    report = check_layer(RefReLU(), x, seed=seed)
+    assert report.passed, str(report)
+    assert len(report.kinks) == np.count_nonzero(x == 0)     # every zero is a kink...
+    assert all(x[i] == 0 for _, i in report.kinks)           # ...and nothing else is
+
+
+@given(n=dims, p=dims, seed=seeds)
+def test_correct_pair_max_passes_with_ties(n, p, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2 * p))
+    tie = rng.random((n, p)) < 0.5
+    x[:, 1::2] = np.where(tie, x[:, 0::2], x[:, 1::2])
+    report = check_layer(PairMax(), x, seed=seed)
+    assert report.passed, str(report)
+    assert len(report.kinks) >= 2 * np.count_nonzero(tie)    # both members of a tie
+
+
+@given(n=dims, d=dims, seed=seeds)
+def test_correct_random_layer_with_reseed_passes(n, d, seed):
+    report = check_layer(Dropoutish(0.5), normal((n, d), seed), seed=seed)
+    assert report.passed, str(report)
+
+
+def test_wrong_derivative_at_a_kink_still_fails():
+    report = check_layer(WrongKinkReLU(), np.array([[0.0, 1.0, -1.0], [0.0, 2.0, 0.5]]))
+    assert not report.passed
+    assert row(report, "dx").n_bad == 2
+
+
+def test_caller_layer_and_x_are_untouched_and_float32_works():
+    layer = RefDense(3, 2, rng=0).astype(np.float32)
+    W0 = layer.params["W"].copy()
+    x = normal((4, 3)).astype(np.float32)
+    x0 = x.copy()
+    report = check_layer(layer, x)
+    assert report.passed, str(report)
+    assert layer.params["W"].dtype == np.float32 and np.array_equal(layer.params["W"], W0)
+    assert np.array_equal(x, x0) and layer._cache is None
+
+
+def test_not_differentiable_layer_is_skipped():
+    class NoGrad(RefReLU):
+        differentiable = False
+    report = check_layer(NoGrad(), normal((2, 3)))
+    assert report.skipped and not report.passed and report.status == "SKIP"
+    assert "SKIP" in str(report) and "not differentiable" in str(report)
+    assert check_model(Container([RefDense(3, 3), NoGrad()]), MeanSquared(), normal((2, 3)),
+                       normal((2, 3))).skipped
+
+
+# ----- planted bugs are caught and explained ----------------------------------------------------------
+
+BUGS = [  # (layer class, tensor that must fail, words the hint must contain)
+    (DoubledW, "W", "factor of 2"),
+    (SignDx, "dx", "sign error"),
+    (TransposedW, "W", "transposed"),
+    (FirstRowDb, "b", "batch"),
+    (MeanDb, "b", "~ N^{-1} with batch N = 3: a missing/extra sum or mean over the batch"),
+    (OneWrongElement, "W", "single element is wrong (index (0, 1))"),
+    (MissingPath, "dx", "missing path"),
+]
+
+
+@pytest.mark.parametrize("cls, tensor, words", BUGS, ids=[b[0].__name__ for b in BUGS])
+def test_planted_bug_fails_with_the_right_hint(cls, tensor, words):
+    report = check_layer(cls(4, 4, rng=1), normal((3, 4)), seed=2)
+    assert not report.passed
+    assert row(report, tensor).status == "FAIL"
+    assert words in hint_text(report, tensor), str(report)
+    others = [r for r in report.rows if r.name != tensor]
+    assert all(r.status == "ok" for r in others), str(report)   # the blame lands on one tensor
+    assert all(c.ok for c in report.checks), str(report)        # linear, in place: fine
+    assert "FAIL" in str(report) and words in str(report)
+
+
+@given(n=dims, d=dims, seed=seeds)
+def test_planted_factor_and_sign_bugs_fail_at_any_shape(n, d, seed):
+    x = normal((n, d), seed)
+    assert "factor of 2" in hint_text(check_layer(DoubledW(d, d, rng=seed), x, seed=seed), "W")
+    assert "sign error" in hint_text(check_layer(SignDx(d, d, rng=seed), x, seed=seed), "dx")
+    assert "batch" in hint_text(check_layer(FirstRowDb(d, d, rng=seed), x, seed=seed), "b")
+
+
+def structural(report, words):
+    return next(c for c in report.checks if words in c.what)
+
+
+def test_backward_that_writes_into_dy_fails():
+    report = check_layer(InPlaceReLU(), normal((3, 4)))
+    check = structural(report, "unchanged")
+    assert not report.passed and not check.ok and "dy" in check.message
+
+
+def test_backward_that_updates_params_fails():
+    report = check_layer(UpdatesParams(3, 2), normal((4, 3)))
+    check = structural(report, "params unchanged")
+    assert not report.passed and not check.ok and "W" in check.message
+
+
+def test_random_layer_without_reseed_fails():
+    report = check_layer(NoReseed(0.5), normal((4, 5)))
+    assert not report.passed and not structural(report, "same seed").ok
+
+
+def test_backward_that_accumulates_grads_fails():
+    class Accumulates(RefDense):
+        def backward(self, dy):
+            dx, dW, db = self.gradients(self._load()["x"], dy)
+            self.grads["W"] += dW
+            self.grads["b"] += db
+            return dx
+    report = check_layer(Accumulates(3, 2), normal((4, 3)))
+    assert not report.passed and not structural(report, "linear").ok
+
+
+def test_backward_with_the_wrong_shape_fails_cleanly():
+    class Flat(RefReLU):
+        def backward(self, dy):
+            return super().backward(dy).ravel()
+    report = check_layer(Flat(), normal((3, 4)))
+    assert not report.passed and not structural(report, "dx.shape").ok
+    assert "expected shape (3, 4)" in hint_text(report, "dx")
+
+
+# ----- losses, models, functions ------------------------------------------------------------------------
+
+
+@given(n=dims, k=dims, seed=seeds)
+def test_check_loss_passes_a_correct_loss(n, k, seed):
+    report = check_loss(MeanSquared(), normal((n, k), seed), normal((n, k), seed + 1))
+    assert report.passed, str(report)
+
+
+def test_check_loss_catches_broken_losses():
+    p, t = normal((4, 3)), normal((4, 3), 1)
+    forgot = check_loss(ForgotMeanLoss(), p, t)
+    assert not forgot.passed and "batch" in hint_text(forgot, "dy_pred")
+    half = check_loss(HalfLoss(), p, t)
+    assert not half.passed and "factor of 2" in hint_text(half, "dy_pred")
+
+
+def test_check_model_passes_and_names_every_layer():
+    model = Container([RefDense(3, 4, rng=0), RefReLU(), RefDense(4, 2, rng=1)])
+    report = check_model(model, MeanSquared(), normal((5, 3)), normal((5, 2), 1))
+    assert report.passed, str(report)
+    assert [r.name for r in report.rows] == ["dx", "layer 0 (RefDense).W", "layer 0 (RefDense).b",
+                                             "layer 2 (RefDense).W", "layer 2 (RefDense).b"]
+
+
+def test_check_model_blames_the_broken_layer():
+    model = Container([RefDense(3, 4, rng=0), RefTanh(), DoubledW(4, 2, rng=1)])
+    report = check_model(model, MeanSquared(), normal((5, 3)), normal((5, 2), 1))
+    assert not report.passed
+    failing = [r.name for r in report.rows if r.status != "ok"]
+    assert failing == ["layer 2 (DoubledW).W"], str(report)
+    assert "factor of 2" in hint_text(report, "layer 2 (DoubledW).W")
+
+
+def test_check_function():
+    x = np.linspace(-2, 2, 7)
+    assert check_function(lambda z: np.sum(np.sin(z)), np.cos, x).passed
+    bad = check_function(lambda z: np.sum(np.sin(z)), lambda z: -np.cos(z), x)
+    assert not bad.passed and "sign error" in hint_text(bad, "dx")
+
+
+# ----- the report and the eps sweep ---------------------------------------------------------------------
+
+
+def test_report_str_is_a_readable_table():
+    good = str(check_layer(RefDense(3, 2), normal((4, 3))))
+    lines = good.splitlines()
+    assert "RefDense" in lines[0] and "x (4, 3) -> y (4, 2)" in lines[0]
+    header = next(line for line in lines if "tensor" in line)
+    for col in ("shape", "max err", "worst index", "analytic", "numeric", "kinks", "status"):
+        assert col in header
+    assert lines[-1].startswith("PASS")
+    bad = str(check_layer(DoubledW(3, 2), normal((4, 3))))
+    assert bad.splitlines()[-1].startswith("FAIL")
+    assert "hint:" in bad and "ratio" in bad and "2" in bad
+
+
+def test_sweep_eps_shows_the_v(tmp_path):
+    eps, errors, fig = sweep_eps(RefTanh(), normal((3, 4)), path=tmp_path / "v.png")
+    err = dict(zip(eps, errors))
+    assert err[1e-6] < 1e-3 * err[1e-1]           # truncation error on the big-step side
+    assert err[1e-6] < 1e-3 * err[1e-12]          # rounding error on the small-step side
+    assert (tmp_path / "v.png").stat().st_size > 0 and fig.axes
+    eps2, errors2, _ = sweep_eps(lambda z: np.sum(np.sin(z)), np.linspace(-1, 1, 5),
+                                 eps_values=[1e-1, 1e-6], df=np.cos)
+    assert list(eps2) == [1e-1, 1e-6] and errors2[1] < errors2[0]
+    with pytest.raises(ValueError, match="df"):
+        sweep_eps(np.sum, np.ones(3))
+
+
+# ----- python -m gradcheck ------------------------------------------------------------------------------
+
+
+def _builtins_missing():
+    try:
+        from scratchnet.layers import (ELU, Dense, Flatten, Identity, LeakyReLU,  # noqa: F401
+                                       Maxout, ReLU, Sigmoid, Softmax, Step, Tanh)
+        from scratchnet.losses import (MAE, MSE, BinaryCrossEntropy,  # noqa: F401
+                                       CategoricalCrossEntropy, Huber, KLDivergence)
+    except ImportError as exc:
+        return str(exc)
+    return ""
+
+
+@pytest.mark.skipif(bool(_builtins_missing()), reason="built-in layers/losses not written yet: "
+                                                      f"{_builtins_missing()}")
+def test_python_m_gradcheck_passes_on_the_builtins():
+    out = subprocess.run([sys.executable, "-m", "gradcheck"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Dense" in out.stdout and "SKIP" in out.stdout and "KLDivergence" in out.stdout
+
+
+def test_python_m_gradcheck_options():
+    listed = subprocess.run([sys.executable, "-m", "gradcheck", "--list"], capture_output=True,
+                            text=True, timeout=60)
+    assert listed.returncode == 0 and "Dense" in listed.stdout and "MSE" in listed.stdout
+    from gradcheck.catalog import CASES
+    assert len(listed.stdout.splitlines()) == len(CASES)
+    one = subprocess.run([sys.executable, "-m", "gradcheck", "-k", "NoSuchCase"],
+                         capture_output=True, text=True, timeout=60)
+    assert one.returncode == 0 and "0 of 0" in one.stdout
