@@ -233,7 +233,8 @@ class BinaryCrossEntropy(Loss):
     Probabilities (from_logits=False):
       Forward:  L = -(1/M) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)]
                 p is clipped to [eps, 1 - eps] (eps = 1e-7) first, so log(0) never happens.
-      Backward: dL/dp_i = -(y_i / p_i - (1 - y_i) / (1 - p_i)) / M = (p_i - y_i) / (p_i (1 - p_i)) / M
+      Backward: dL/dp_i = -(y_i / p_i - (1 - y_i) / (1 - p_i)) / M
+                        = (p_i - y_i) / (p_i (1 - p_i)) / M
                 (at the clipped p: at p = 0 or 1 the gradient stays finite and still points
                 the right way, rather than being the clip's zero slope).
     Logits (from_logits=True), p = sigmoid(z):

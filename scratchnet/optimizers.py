@@ -63,10 +63,13 @@ class Optimizer:
     """Base class: walks the trainable parameters and applies `_update` to each.
 
     lr:           learning rate > 0 (can be changed between steps, e.g. by a schedule).
-    weight_decay: wd >= 0; the gradient used is g + wd * w (coupled L2).
+    weight_decay: wd >= 0; the gradient used is g + wd * w (coupled L2), unless the class
+                  says `decoupled = True` (AdamW), whose _update decays w itself.
     state:        per layer, per parameter key, a dict of arrays (velocity, moments) and t.
                   Held in a WeakKeyDictionary, so deleting a layer also frees its state.
     """
+
+    decoupled = False
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         self.name = type(self).__name__
@@ -116,7 +119,7 @@ class Optimizer:
 
     # ----- plumbing ------------------------------------------------------------------------
     def _gradient(self, layer: Layer, key: str, w: np.ndarray) -> np.ndarray:
-        """layer.grads[key], checked against w, plus wd * w (a new array: grads stay as they are)."""
+        """layer.grads[key], checked against w, plus wd * w (a new array: grads unchanged)."""
         g = layer.grads.get(key)
         if g is None:
             raise ValueError(f"{self.name}.step: {layer.name} has a parameter {key!r} "
@@ -125,7 +128,7 @@ class Optimizer:
             shape = getattr(g, "shape", type(g).__name__)
             raise ValueError(f"{self.name}.step: {layer.name}.grads[{key!r}] has shape {shape}, "
                              f"expected the shape of params[{key!r}], {w.shape}")
-        if self.weight_decay:
+        if self.weight_decay and not self.decoupled:
             g = g + self.weight_decay * w
         return g
 
@@ -275,13 +278,14 @@ class AdamW(Adam):
     so every weight shrinks by the same fraction lr * wd per step, whatever its gradient scale.
     """
 
+    decoupled = True       # the base class does not add wd * w to g
+
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.01):
-        super().__init__(lr, beta1, beta2, eps, weight_decay=0.0)
-        self.decoupled_decay = _number(self.name, "weight_decay", weight_decay, 0)
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
 
     def _update(self, w, g, state) -> None:
-        w -= self.lr * self.decoupled_decay * w     # decay first: uses w before this step
+        w -= self.lr * self.weight_decay * w        # decay first: uses w before this step
         super()._update(w, g, state)
 
 

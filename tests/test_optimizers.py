@@ -219,7 +219,8 @@ def test_states_are_per_parameter():
 # ----- convergence -----------------------------------------------------------------------------
 @pytest.mark.parametrize("make, steps", [
     (lambda: SGD(0.1), 300), (lambda: Momentum(0.05), 300), (lambda: Nesterov(0.05), 300),
-    (lambda: RMSprop(0.01), 1500), (lambda: Adam(0.05), 1500), (lambda: AdamW(0.05, weight_decay=0.0), 1500),
+    (lambda: RMSprop(0.01), 1500), (lambda: Adam(0.05), 1500),
+    (lambda: AdamW(0.05, weight_decay=0.0), 1500),
 ], ids=IDS)
 def test_minimizes_a_quadratic(make, steps):
     """L(w) = 1/2 sum_i a_i (w_i - c_i)^2 has its minimum at c; dL/dw = a * (w - c)."""
