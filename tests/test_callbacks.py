@@ -1,0 +1,148 @@
+"""Tests of the callbacks that fit runs: EarlyStopping, CSVLogger, LambdaCallback, ProgressBar."""
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from scratchnet import Sequential
+from scratchnet.callbacks import CSVLogger, EarlyStopping, LambdaCallback, ProgressBar
+from scratchnet.datasets import moons
+from scratchnet.layers import Dense, ReLU
+from scratchnet.optimizers import SGD
+
+
+def regression_with_conflicting_validation(seed=0):
+    """Training data y = 2x; validation data y = -2x. Fitting the training set drives the
+    validation loss up after at most a few epochs, so early stopping has something to do."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(32, 1))
+    x_val = rng.normal(size=(16, 1))
+    model = Sequential([Dense(1, 1, rng=seed)])
+    model[0].params["W"][...] = -3.0         # start beyond the validation answer (W = -2)
+    return model, (x, 2 * x), (x_val, -2 * x_val)
+
+
+def test_early_stopping_stops_and_restores_best():
+    model, (x, y), val = regression_with_conflicting_validation()
+    stop = EarlyStopping(monitor="val_loss", patience=2)
+    h = model.fit(x, y, loss="mse", optimizer=SGD(0.05), epochs=50, batch_size=None,
+                  validation_data=val, callbacks=[stop], verbose=0)
+    best = int(np.argmin(h["val_loss"]))
+    assert best > 0                                    # it improved, then got worse
+    assert stop.stopped_epoch is not None and len(h) == stop.stopped_epoch + 1 < 50
+    assert stop.stopped_epoch == best + 2 + 1 and stop.best_epoch == best
+    assert stop.best == h["val_loss"][best]
+    # the weights now are those of the best epoch: they reproduce its validation loss
+    np.testing.assert_allclose(model.evaluate(*val)["loss"], h["val_loss"][best], rtol=1e-12)
+    assert h["val_loss"][-1] > h["val_loss"][best]
+
+
+def test_early_stopping_without_restore_keeps_last_weights():
+    model, (x, y), val = regression_with_conflicting_validation()
+    stop = EarlyStopping(patience=1, restore_best=False)
+    h = model.fit(x, y, loss="mse", optimizer=SGD(0.05), epochs=50, batch_size=None,
+                  validation_data=val, callbacks=[stop], verbose=0)
+    np.testing.assert_allclose(model.evaluate(*val)["loss"], h["val_loss"][-1], rtol=1e-12)
+
+
+def test_early_stopping_modes_and_min_delta():
+    x, y = moons(n=60, rng=0)
+    model = Sequential([Dense(2, 8, rng=0), ReLU(), Dense(8, 2, rng=1)])
+    stop = EarlyStopping(monitor="accuracy", patience=1, min_delta=10.0)
+    assert stop.mode == "max"
+    h = model.fit(x, y, loss="cce", optimizer="adam", epochs=20, callbacks=[stop], verbose=0)
+    assert len(h) == 3 and stop.best_epoch == 0           # nothing beats epoch 0 by 10
+    assert EarlyStopping(monitor="loss").mode == "min"
+    assert EarlyStopping(monitor="val_accuracy", mode="min").mode == "min"
+    with pytest.raises(ValueError, match="'val_loss' is not among"):
+        model.fit(x, y, epochs=2, callbacks=[EarlyStopping()], verbose=0)
+    for bad in (dict(mode="up"), dict(patience=-1), dict(min_delta=-0.1)):
+        with pytest.raises(ValueError, match="EarlyStopping"):
+            EarlyStopping(**bad)
+
+
+def test_csv_logger_writes_one_row_per_epoch(tmp_path):
+    x, y = moons(n=40, rng=1)
+    model = Sequential([Dense(2, 4, rng=0), ReLU(), Dense(4, 2, rng=1)])
+    path = tmp_path / "log.csv"
+    h = model.fit(x, y, loss="cce", optimizer="sgd", epochs=3, validation_split=0.25,
+                  callbacks=[CSVLogger(path)], verbose=0)
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    assert [r[0] for r in rows[1:]] == ["0", "1", "2"]
+    for i, row in enumerate(rows[1:]):
+        assert [float(v) for v in row[1:]] == [h[k][i] for k in rows[0][1:]]
+    model.fit(x, y, epochs=2, validation_split=0.25, callbacks=[CSVLogger(path, append=True)],
+              verbose=0)
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 6 and [r[0] for r in rows].count("epoch") == 1
+
+
+def test_lambda_callback_hook_order_and_stop_from_a_batch():
+    x, y = moons(n=20, rng=2)
+    model = Sequential([Dense(2, 2, rng=0)])
+    calls = []
+    cb = LambdaCallback(on_train_begin=lambda logs: calls.append("begin"),
+                        on_epoch_begin=lambda e, logs: calls.append(f"e{e}"),
+                        on_batch_end=lambda b, logs: calls.append(f"b{b}:{logs['size']}"),
+                        on_epoch_end=lambda e, logs: calls.append(f"end{e}:{sorted(logs)}"),
+                        on_train_end=lambda logs: calls.append("done"))
+    model.fit(x, y, loss="cce", optimizer="sgd", epochs=2, batch_size=8, callbacks=[cb], verbose=0)
+    epoch = ["b0:8", "b1:8", "b2:4"]
+    assert calls == ["begin", "e0", *epoch, "end0:['accuracy', 'loss']",
+                     "e1", *epoch, "end1:['accuracy', 'loss']", "done"]
+    assert cb.params == {"epochs": 2, "batches": 3, "batch_size": 8, "samples": 20}
+
+    def stop(batch, logs):
+        model.stop_training = True
+
+    h = model.fit(x, y, epochs=5, batch_size=4, callbacks=[LambdaCallback(on_batch_end=stop)],
+                  verbose=0)
+    assert len(h) == 1 and len(h.batch_loss) == 1 and h["loss"] == h.batch_loss
+    with pytest.raises(TypeError, match="on_epoch_end must be callable"):
+        LambdaCallback(on_epoch_end=3)
+
+
+def test_callbacks_see_the_end_of_training_after_divergence(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 2)), 1e3 * rng.normal(size=(16, 1))
+    ended = []
+    model = Sequential([Dense(2, 1, rng=0)])
+    with pytest.raises(FloatingPointError), np.errstate(all="ignore"):
+        model.fit(x, y, loss="mse", optimizer=SGD(1e8), epochs=50, verbose=0,
+                  callbacks=[LambdaCallback(on_train_end=lambda logs: ended.append(True))])
+    assert ended == [True]
+
+
+def test_verbose_lines(capsys):
+    x, y = moons(n=20, rng=3)
+    model = Sequential([Dense(2, 2, rng=0)])
+    model.fit(x, y, loss="cce", optimizer="sgd", epochs=3, verbose=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert "loss: " in lines[0] and "accuracy: " in lines[0]
+    model.fit(x, y, epochs=3, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_bar_in_plain_text_and_thinned_epochs():
+    x, y = moons(n=40, rng=4)
+    model = Sequential([Dense(2, 2, rng=0)])
+    out = io.StringIO()                              # not a terminal: no '\r' redraws
+    bar = ProgressBar(every=3, bar=True, stream=out)
+    model.fit(x, y, loss="cce", optimizer="sgd", epochs=7, batch_size=5, callbacks=[bar], verbose=1)
+    text = out.getvalue()
+    assert "\r" not in text
+    epochs = [line.split(" - ")[0] for line in text.splitlines() if line.startswith("epoch")]
+    assert epochs == ["epoch 1/7", "epoch 3/7", "epoch 6/7", "epoch 7/7"]
+    bars = [line for line in text.splitlines() if line.strip().startswith("[")]
+    assert len(bars) == 7 * 4 and bars[3].strip() == "[" + "=" * 30 + "] 8/8"
+    quiet = io.StringIO()
+    model.fit(x, y, epochs=2, batch_size=5, callbacks=[ProgressBar(bar="auto", stream=quiet)])
+    assert "[" not in quiet.getvalue()               # 8 quick batches: no bar
+    with pytest.raises(ValueError, match="ProgressBar"):
+        ProgressBar(every=0)
+
