@@ -205,6 +205,9 @@ class Sequential(Layer):
 
     def __init__(self, layers=(), name: str | None = None):
         super().__init__(name)
+        if isinstance(layers, Layer):
+            raise TypeError(f"{self.name}: expected a list of layers, got one {type(layers).__name__}; "
+                            f"write Sequential([layer, ...])")
         self.layers: list[Layer] = []
         self.loss = None
         self.optimizer = None
@@ -401,8 +404,12 @@ class Sequential(Layer):
         x, y = self._as_xy(who, x, y)
         if batch_size is not None:
             batch_size = _positive_int(who, "batch_size", batch_size)
+        metric_fns = _metric_functions(metrics, loss)
+        if loss is None and not metric_fns:
+            raise ValueError(f"{who}: nothing to measure: give a loss (none was used by fit yet) "
+                             f"or metrics, for example metrics=['accuracy']")
         self._check_targets(who, x, y, loss)
-        return self._measure(x, y, loss, _metric_functions(metrics, loss), batch_size)
+        return self._measure(x, y, loss, metric_fns, batch_size)
 
     # ----- fit -------------------------------------------------------------------------------
     def fit(self, x, y, loss=None, optimizer=None, epochs: int = 10, batch_size: int | None = 32,

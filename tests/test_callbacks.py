@@ -143,6 +143,27 @@ def test_progress_bar_in_plain_text_and_thinned_epochs():
     quiet = io.StringIO()
     model.fit(x, y, epochs=2, batch_size=5, callbacks=[ProgressBar(bar="auto", stream=quiet)])
     assert "[" not in quiet.getvalue()               # 8 quick batches: no bar
+    slow = io.StringIO()                             # "slow" epochs (over 0 s) get a bar too
+    model.fit(x, y, epochs=1, batch_size=5, callbacks=[ProgressBar(min_seconds=0, stream=slow)])
+    assert "8/8" in slow.getvalue()
     with pytest.raises(ValueError, match="ProgressBar"):
         ProgressBar(every=0)
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_redraws_in_a_terminal():
+    x, y = moons(n=40, rng=5)
+    model = Sequential([Dense(2, 2, rng=0)])
+    term = Terminal()
+    model.fit(x, y, loss="cce", optimizer="sgd", epochs=2, batch_size=10,
+              callbacks=[ProgressBar(bar=True, stream=term)])
+    text = term.getvalue()
+    assert text.count("\r  [") == 2 * 4                # one redraw per batch
+    assert "4/4 - loss: " in text
+    lines = [part for part in text.split("\r") if part.startswith("epoch")]
+    assert [line.split(" - ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
 

@@ -70,6 +70,8 @@ def test_container_rejects_non_layers():
         Sequential([Dense(2, 2), ReLU])
     with pytest.raises(TypeError, match="got int"):
         Sequential().add(3)
+    with pytest.raises(TypeError, match="expected a list of layers"):
+        Sequential(Dense(2, 2))
     with pytest.raises(ValueError, match="has no layers"):
         Sequential().forward(np.zeros((1, 2)))
 
@@ -288,6 +290,12 @@ def test_predict_and_evaluate_run_in_eval_mode_and_restore_modes():
     model.evaluate(x, np.zeros((3, 2)), loss="mse")
     assert model.training and probe.training and not frozen_mode.training
     np.testing.assert_allclose(model.predict(x, batch_size=2), model.predict(x))
+    with pytest.raises(ValueError, match="nothing to measure"):
+        model.evaluate(x, np.zeros((3, 2)), metrics=[])
+    y_pred = model.predict(x)                    # no fit yet, so no loss: metrics only
+    assert model.evaluate(x, 0 * x, metrics=["mae"]) == {"mae": metrics.mae(y_pred, 0 * x)}
+    assert model.evaluate(x, 0 * x, loss="mse", metrics="mae", batch_size=2) == \
+        pytest.approx({"loss": metrics.mse(y_pred, 0 * x), "mae": metrics.mae(y_pred, 0 * x)})
 
 
 def test_predict_keeps_a_pending_backward():
