@@ -11,11 +11,12 @@ is imported) runs this on numba's CPU simulator.
 """
 from __future__ import annotations
 
-from numba import cuda
+from numba import config, cuda
 
 from scratchnet.kernels.geometry import check_dout, check_pool
 
-THREADS = 128
+# threads per block; 16 on numba's simulator, where each thread is a slow Python thread
+THREADS = 16 if config.ENABLE_CUDASIM else 128
 
 
 @cuda.jit

@@ -19,11 +19,12 @@ numba's (slow) CPU simulator; scratchnet's test suite does this.
 from __future__ import annotations
 
 import numpy as np
-from numba import cuda
+from numba import config, cuda
 
 from scratchnet.kernels.geometry import check_conv, check_dout
 
-THREADS = 128          # threads per block
+# threads per block; 16 on numba's simulator, where each thread is a slow Python thread
+THREADS = 16 if config.ENABLE_CUDASIM else 128
 
 
 def _grid(total: int) -> int:

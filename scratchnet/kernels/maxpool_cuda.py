@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import cuda
+from numba import config, cuda
 
 from scratchnet.kernels.geometry import check_dout, check_pool
 
-THREADS = 128
+# threads per block; 16 on numba's simulator, where each thread is a slow Python thread
+THREADS = 16 if config.ENABLE_CUDASIM else 128
 
 
 @cuda.jit

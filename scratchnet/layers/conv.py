@@ -12,7 +12,7 @@ import numpy as np
 
 from scratchnet import initializers
 from scratchnet._config import as_rng, get_default_dtype
-from scratchnet.kernels.backend import check_backend, kernels, require_cuda
+from scratchnet.kernels.backend import check_backend, get_backend, kernels, require_cuda
 from scratchnet.kernels.geometry import as_padding, as_pair, out_size
 from scratchnet.layers.base import Layer, check_array
 from scratchnet.layers.dense import positive_int
@@ -100,10 +100,10 @@ class Conv2D(Layer):
                              f"(NCHW, no empty axis), got shape {x.shape}")
         x = x.astype(self.dtype, copy=False)
         self.output_shape(x.shape)
-        kernel = kernels("conv", self.backend)
-        out, cache = kernel.forward(x, self.params["W"], self.params["b"], self.stride,
-                                    self.padding, self.dilation)
-        self._save(kernel=kernel, cache=cache, y_shape=out.shape)
+        backend = self.backend or get_backend()      # backward uses the same backend
+        out, cache = kernels("conv", backend).forward(x, self.params["W"], self.params["b"],
+                                                      self.stride, self.padding, self.dilation)
+        self._save(backend=backend, cache=cache, y_shape=out.shape)
         return out
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
@@ -119,10 +119,14 @@ class Conv2D(Layer):
         """
         saved = self._load()
         dy = self._check_grad(dy, saved["y_shape"])
-        dx, dW, db = saved["kernel"].backward(dy, saved["cache"])
+        dx, dW, db = kernels("conv", saved["backend"]).backward(dy, saved["cache"])
         self.grads["W"][...] = dW
         self.grads["b"][...] = db
         return dx
+
+    def __getstate__(self):
+        """Copies and pickles leave the forward cache behind (it may hold GPU arrays)."""
+        return {**self.__dict__, "_cache": None}
 
     def __repr__(self) -> str:
         return (f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet.kernels.backend import check_backend, kernels, require_cuda
+from scratchnet.kernels.backend import check_backend, get_backend, kernels, require_cuda
 from scratchnet.kernels.geometry import as_pair, out_size
 from scratchnet.layers.base import Layer
 
@@ -51,15 +51,20 @@ class _Pool2D(Layer):
             raise ValueError(f"{self.name}: expected x of shape (N, C, H, W) (NCHW, no empty "
                              f"axis), got shape {x.shape}")
         self.output_shape(x.shape)
-        kernel = kernels(self._op, self.backend)
-        out, cache = kernel.forward(x, self.kernel_size, self.stride, self.padding)
-        self._save(kernel=kernel, cache=cache, y_shape=out.shape, dtype=x.dtype)
+        backend = self.backend or get_backend()      # backward uses the same backend
+        out, cache = kernels(self._op, backend).forward(x, self.kernel_size, self.stride,
+                                                        self.padding)
+        self._save(backend=backend, cache=cache, y_shape=out.shape, dtype=x.dtype)
         return out
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         saved = self._load()
         dy = self._check_grad(dy, saved["y_shape"]).astype(saved["dtype"], copy=False)
-        return saved["kernel"].backward(dy, saved["cache"])
+        return kernels(self._op, saved["backend"]).backward(dy, saved["cache"])
+
+    def __getstate__(self):
+        """Copies and pickles leave the forward cache behind (it may hold GPU arrays)."""
+        return {**self.__dict__, "_cache": None}
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, "

@@ -1,0 +1,261 @@
+"""Every kernel backend (numba, cuda) equals the readable NumPy reference, forward and backward.
+
+Random shapes, strides, paddings (symmetric and not), dilations and dtypes via hypothesis.
+CUDA runs on numba's CPU simulator (tests/conftest.py sets NUMBA_ENABLE_CUDASIM=1 unless
+SCRATCHNET_REAL_CUDA=1), which is slow: its cases are tiny and few.
+"""
+import tracemalloc
+
+import numba.cuda
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import scratchnet
+from scratchnet.kernels import backend as backend_mod
+from scratchnet.kernels import kernels
+
+DTYPES = (np.float32, np.float64)
+TOL = {np.float32: dict(rtol=2e-4, atol=2e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
+
+
+@pytest.fixture(autouse=True)
+def _restore_backend():
+    saved = backend_mod._backend
+    yield
+    backend_mod._backend = saved
+
+
+@st.composite
+def conv_cases(draw, tiny=False):
+    """(x, W, b, stride, padding, dilation, dtype) with a non-empty output."""
+    hi = 2 if tiny else 3
+    N, C_in, C_out = (draw(st.integers(1, hi)) for _ in range(3))
+    KH, KW = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = draw(st.one_of(st.integers(0, 2), st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
+                                                          st.tuples(st.integers(0, 2), st.integers(0, 2)))))
+    pads = ((padding, padding), (padding, padding)) if isinstance(padding, int) else padding
+    # the smallest H that still gives one output row, plus a little more
+    H = max(1, dilation[0] * (KH - 1) + 1 - sum(pads[0])) + draw(st.integers(0, 2 if tiny else 4))
+    Wd = max(1, dilation[1] * (KW - 1) + 1 - sum(pads[1])) + draw(st.integers(0, 2 if tiny else 4))
+    dtype = draw(st.sampled_from(DTYPES))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    x = rng.standard_normal((N, C_in, H, Wd)).astype(dtype)
+    W = rng.standard_normal((C_out, C_in, KH, KW)).astype(dtype)
+    b = rng.standard_normal(C_out).astype(dtype)
+    return x, W, b, stride, padding, dilation, rng
+
+
+def _compare_conv(backend, case):
+    x, W, b, stride, padding, dilation, rng = case
+    ref, fast = kernels("conv", "reference"), kernels("conv", backend)
+    out_r, cache_r = ref.forward(x, W, b, stride, padding, dilation)
+    out_f, cache_f = fast.forward(x, W, b, stride, padding, dilation)
+    tol = TOL[x.dtype.type]
+    assert out_f.dtype == x.dtype and out_f.shape == out_r.shape
+    np.testing.assert_allclose(out_f, out_r, **tol)
+    dout = rng.standard_normal(out_r.shape).astype(x.dtype)
+    saved = [a.copy() for a in (x, W, b, dout)]
+    for g_f, g_r in zip(fast.backward(dout, cache_f), ref.backward(dout, cache_r)):
+        assert g_f.dtype == x.dtype and g_f.shape == g_r.shape
+        np.testing.assert_allclose(g_f, g_r, **tol)
+    for before, after in zip(saved, (x, W, b, dout)):
+        np.testing.assert_array_equal(before, after)          # nothing given was changed
+
+
+@given(conv_cases())
+def test_conv_numba_equals_reference(case):
+    _compare_conv("numba", case)
+
+
+@settings(max_examples=4)
+@given(conv_cases(tiny=True))
+def test_conv_cuda_equals_reference(case):
+    _compare_conv("cuda", case)
+
+
+@st.composite
+def pool_cases(draw, tiny=False):
+    """(x, kernel, stride, padding, dy) with integer-valued x, so max pooling sees many ties."""
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
+    N, C = draw(st.integers(1, 2)), draw(st.integers(1, 2 if tiny else 3))
+    H = kernel[0] + draw(st.integers(0, 3 if tiny else 5))
+    W = kernel[1] + draw(st.integers(0, 3 if tiny else 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    dtype = draw(st.sampled_from(DTYPES))
+    x = rng.integers(-2, 3, size=(N, C, H, W)).astype(dtype)
+    if draw(st.booleans()):
+        x = -np.abs(x) - 1.0                    # all negative: padding must never win a max
+    return x, kernel, stride, padding, rng
+
+
+def _compare_pool(op, backend, case):
+    x, kernel, stride, padding, rng = case
+    ref, fast = kernels(op, "reference"), kernels(op, backend)
+    out_r, cache_r = ref.forward(x, kernel, stride, padding)
+    out_f, cache_f = fast.forward(x, kernel, stride, padding)
+    assert out_f.dtype == x.dtype
+    np.testing.assert_allclose(out_f, out_r, **TOL[x.dtype.type])
+    # small integer dout: every sum is exact in any order, so gradient ROUTING must match exactly
+    dout = rng.integers(1, 5, size=out_r.shape).astype(x.dtype)
+    dx_r, dx_f = ref.backward(dout, cache_r), fast.backward(dout, cache_f)
+    assert dx_f.dtype == x.dtype and dx_f.shape == x.shape
+    if op == "maxpool":
+        np.testing.assert_array_equal(dx_f, dx_r)
+        assert dx_r.sum() == dout.sum()          # each window sends its gradient to ONE element
+    else:
+        np.testing.assert_allclose(dx_f, dx_r, **TOL[x.dtype.type])
+
+
+@pytest.mark.parametrize("op", ["maxpool", "avgpool"])
+@given(case=pool_cases())
+def test_pool_numba_equals_reference(op, case):
+    _compare_pool(op, "numba", case)
+
+
+@pytest.mark.parametrize("op", ["maxpool", "avgpool"])
+@settings(max_examples=4)
+@given(case=pool_cases(tiny=True))
+def test_pool_cuda_equals_reference(op, case):
+    _compare_pool(op, "cuda", case)
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+def test_maxpool_tie_goes_to_first_in_row_major_order(backend):
+    x = np.ones((1, 1, 4, 4))
+    x[0, 0, 1, 1] = x[0, 0, 1, 0] = 5.0                 # a tie inside the top-left window
+    out, cache = kernels("maxpool", backend).forward(x, 2)
+    dx = kernels("maxpool", backend).backward(np.ones_like(out), cache)
+    expected = np.zeros((4, 4))
+    expected[1, 0] = 1.0                                 # (1, 0) comes before (1, 1)
+    expected[0, 2] = expected[2, 0] = expected[2, 2] = 1.0   # all-ones windows: their first cell
+    np.testing.assert_array_equal(dx[0, 0], expected)
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+def test_maxpool_extreme_values_stay_finite(backend):
+    x = np.array([[[[1e4, -1e4], [-1e4, -1e4]]]])
+    out, cache = kernels("maxpool", backend).forward(x, 2, 1, 1)
+    assert np.isfinite(out).all()
+    assert np.isfinite(kernels("maxpool", backend).backward(np.ones_like(out), cache)).all()
+
+
+def test_numba_conv_is_deterministic():
+    rng = np.random.default_rng(1)
+    x, W, b = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    conv = kernels("conv", "numba")
+    runs = []
+    for _ in range(2):
+        out, cache = conv.forward(x, W, b, 2, 1, 1)
+        runs.append((out,) + conv.backward(out, cache))
+    for a, b2 in zip(*runs):
+        np.testing.assert_array_equal(a, b2)
+
+
+def test_numba_conv_chunks_the_batch(monkeypatch):
+    """A tiny chunk budget forces one image per chunk; the result must not change."""
+    conv = kernels("conv", "numba")
+    rng = np.random.default_rng(2)
+    x, W, b = rng.standard_normal((4, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    dout = rng.standard_normal((4, 3, 6, 6))
+    out1, c1 = conv.forward(x, W, b, 1, 1)
+    grads1 = conv.backward(dout, c1)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
+    out2, c2 = conv.forward(x, W, b, 1, 1)
+    np.testing.assert_allclose(out2, out1, rtol=1e-12, atol=1e-12)
+    for g2, g1 in zip(conv.backward(dout, c2), grads1):
+        np.testing.assert_allclose(g2, g1, rtol=1e-12, atol=1e-12)
+
+
+def test_numba_conv_memory_stays_small():
+    """N=64, 32 channels of 32x32, 64 filters 3x3, pad 1, float64: fwd + bwd must allocate less
+    than 64 MB beyond x, out and the gradients (no whole-batch im2col, which would be 150 MB)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 32, 32, 32))
+    W, b = rng.standard_normal((64, 32, 3, 3)) * 0.1, np.zeros(64)
+    conv = kernels("conv", "numba")
+    out, cache = conv.forward(x[:1], W, b, 1, 1)              # compile outside the trace
+    conv.backward(out, cache)
+    tracemalloc.start()
+    out, cache = conv.forward(x, W, b, 1, 1)
+    dx, dW, db = conv.backward(out, cache)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    kept = out.nbytes + dx.nbytes + dW.nbytes + db.nbytes
+    assert peak - kept < 64 * 2**20, f"extra memory {(peak - kept) / 2**20:.1f} MB"
+    assert peak - kept > 2 * 2**20        # the trace did see the im2col buffers (about 2.4 MB each)
+
+
+# ----- errors -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+def test_conv_kernels_reject_bad_input_before_compiled_code(backend):
+    conv = kernels("conv", backend)
+    x, W, b = np.zeros((2, 3, 5, 5)), np.zeros((4, 3, 3, 3)), np.zeros(4)
+    with pytest.raises(ValueError, match=r"x of shape \(N, 3, H, W\).*\(2, 2, 5, 5\)"):
+        conv.forward(x[:, :2], W, b)
+    with pytest.raises(ValueError, match="b of shape"):
+        conv.forward(x, W, np.zeros(3))
+    with pytest.raises(ValueError, match="output would be empty"):
+        conv.forward(x, np.zeros((4, 3, 6, 6)), b)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        conv.forward(x.astype(np.complex128), W, b)
+    with pytest.raises(ValueError, match="stride"):
+        conv.forward(x, W, b, stride=0)
+    out, cache = conv.forward(x, W, b)
+    with pytest.raises(ValueError, match=r"dout of shape \(2, 4, 3, 3\)"):
+        conv.backward(np.zeros((2, 4, 3, 4)), cache)
+
+
+@pytest.mark.parametrize("op", ["maxpool", "avgpool"])
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+def test_pool_kernels_reject_bad_input(op, backend):
+    pool = kernels(op, backend)
+    with pytest.raises(ValueError, match=r"x of shape \(N, C, H, W\)"):
+        pool.forward(np.zeros((3, 4, 4)), 2)
+    with pytest.raises(ValueError, match="padding <= kernel_size // 2"):
+        pool.forward(np.zeros((1, 1, 4, 4)), 2, 1, 2)
+    with pytest.raises(ValueError, match="output would be empty"):
+        pool.forward(np.zeros((1, 1, 2, 2)), 3)
+    out, cache = pool.forward(np.zeros((1, 1, 4, 4)), 2)
+    with pytest.raises(ValueError, match=r"dout of shape \(1, 1, 2, 2\)"):
+        pool.backward(np.zeros((1, 1, 2, 3)), cache)
+
+
+def test_unknown_backend_lists_valid_ones():
+    with pytest.raises(ValueError, match="reference, numba, cuda"):
+        scratchnet.set_backend("torch")
+    with pytest.raises(ValueError, match="unknown op"):
+        kernels("softmax")
+
+
+def test_backend_from_set_backend_and_env(monkeypatch):
+    monkeypatch.setattr(backend_mod, "_backend", None)
+    monkeypatch.setenv("SCRATCHNET_BACKEND", "reference")
+    assert scratchnet.get_backend() == "reference"
+    assert kernels("conv").__name__.endswith("conv_reference")
+    monkeypatch.setenv("SCRATCHNET_BACKEND", "nope")
+    with pytest.raises(ValueError, match="SCRATCHNET_BACKEND"):
+        scratchnet.get_backend()
+    monkeypatch.delenv("SCRATCHNET_BACKEND")
+    assert scratchnet.get_backend() == "numba"
+    scratchnet.set_backend("reference")
+    assert scratchnet.get_backend() == "reference"
+
+
+def test_cuda_without_gpu_names_the_simulator(monkeypatch):
+    monkeypatch.setattr(numba.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="NUMBA_ENABLE_CUDASIM=1"):
+        scratchnet.set_backend("cuda")
+    with pytest.raises(RuntimeError, match="NUMBA_ENABLE_CUDASIM=1"):
+        kernels("conv", "cuda")
+    from scratchnet.layers import Conv2D, MaxPool2D
+    with pytest.raises(RuntimeError, match="NUMBA_ENABLE_CUDASIM=1"):
+        Conv2D(1, 1, 1, backend="cuda")
+    with pytest.raises(RuntimeError, match="NUMBA_ENABLE_CUDASIM=1"):
+        MaxPool2D(2, backend="cuda")
