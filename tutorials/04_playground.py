@@ -123,11 +123,12 @@ for r, (data_name, (x, y)) in enumerate(DATA.items()):
         ax.set_xticks([])
         ax.set_yticks([])
 fig.tight_layout()
-fig.savefig(os.path.join(OUT, "04_playground.png"), dpi=80)
-print("saved figure: 04_playground.png")
+grid_path = os.path.join(OUT, "04_playground.png")
+fig.savefig(grid_path, dpi=80)
+print(f"saved figure: {grid_path}")
 
 # %% [markdown]
-# ## Why is the sigmoid net the slowest? Look inside.
+# ## Why does the sigmoid net learn slowest? Look inside.
 #
 # sigmoid'(x) = y (1 - y) is at most 0.25, so each sigmoid layer passes back at most a
 # quarter of the gradient it receives, while ReLU passes all of it where it is active.
@@ -153,5 +154,6 @@ recorder = GradientNormRecorder()
 net = make_net(3, [32, 32], Sigmoid)
 net.fit(x, y, loss=CategoricalCrossEntropy(), optimizer=Adam(0.01), epochs=EPOCHS // 3,
         batch_size=32, verbose=0, rng=0, callbacks=[recorder])
-plot_gradient_flow(recorder, path=os.path.join(OUT, "04_gradient_flow_sigmoid.png"))
-print("saved figure: 04_gradient_flow_sigmoid.png")
+flow_path = os.path.join(OUT, "04_gradient_flow_sigmoid.png")
+plot_gradient_flow(recorder, path=flow_path)
+print(f"saved figure: {flow_path}")
