@@ -175,3 +175,31 @@ def test_gradient_norm_recorder_in_fit():
     per = GradientNormRecorder(per_param=True)
     model.fit(x, y, epochs=1, batch_size=20, verbose=0, callbacks=[per])
     assert set(per.norms) == {f"{model.layers[i].name}.{k}" for i in (0, 2) for k in "Wb"}
+
+
+def test_float32_model_is_traced():
+    rng = np.random.default_rng(0)
+    model = mlp([3, 6, 2], act=Tanh).astype(np.float32)
+    x = rng.normal(size=(8, 3)).astype(np.float32)
+    tr = trace(model, x, rng.normal(size=(8, 2)).astype(np.float32), MSE())
+    assert all(r.output.dtype == np.float32 for r in tr.records)
+    assert all(r.grad_input.dtype == np.float32 for r in tr.records)
+    assert np.isfinite(tr.gradient_ratio())
+
+
+def test_tracer_and_recorder_feed_plot_gradient_flow(tmp_path):
+    from scratchnet.plot import plot_gradient_flow
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    model = mlp([3, 5, 5, 1])
+    tr = trace(model, x, y, MSE())
+    fig = plot_gradient_flow(tr, path=tmp_path / "bars.png")
+    assert len(fig.axes[0].patches) == 3                    # one bar per Dense layer
+    heights = [p.get_height() for p in fig.axes[0].patches]
+    assert heights == pytest.approx(list(tr.grad_norms().values()))
+    rec = GradientNormRecorder()
+    model.fit(x, y, loss=MSE(), optimizer=SGD(0.01), epochs=2, batch_size=5, verbose=0,
+              callbacks=[rec])
+    fig = plot_gradient_flow(rec, path=tmp_path / "lines.png")
+    assert len(fig.axes[0].lines) == 3 and len(fig.axes[0].lines[0].get_ydata()) == 8
+    assert (tmp_path / "bars.png").read_bytes()[:4] == b"\x89PNG"
