@@ -559,6 +559,8 @@ class Sequential(Layer):
         if input_shape is None:
             cache = self._cache
             return cache["out_shapes"] if cache else [None] * len(self.layers)
+        if isinstance(input_shape, (int, np.integer)):
+            input_shape = (input_shape,)
         x = np.zeros((1,) + tuple(int(d) for d in input_shape), dtype=self.dtype)
         with self._eval_mode():
             self.forward(x)

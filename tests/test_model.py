@@ -319,6 +319,7 @@ def test_summary_counts_and_shapes(capsys):
     assert "(N, 16)" in text and "(N, 3)" in text and "Dense[2]" in text
     assert "total params: 99" in text and "trainable params: 51" in text
     assert "frozen params: 48" in text
+    assert model.summary(input_shape=2) == text            # an int is the shape (2,)
     row0 = next(line for line in text.splitlines() if "Dense[0]" in line)
     assert row0.split()[-2:] == ["48", "no"]
 
