@@ -40,7 +40,7 @@ def _figure_and_ax(ax, figsize=(5, 4)):
 
 
 def _as_float_array(who: str, what: str, a) -> np.ndarray:
-    """a as a float64 ndarray of finite-or-nan numbers, or a clear TypeError."""
+    """a as a float64 ndarray (bool, int or float input), or a clear TypeError."""
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged lists and the like
@@ -48,6 +48,14 @@ def _as_float_array(who: str, what: str, a) -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected {what} to hold numbers, got dtype {arr.dtype}")
     return arr.astype(np.float64)
+
+
+def _check_resolution(who: str, resolution) -> int:
+    """Grid points per axis: an int >= 2, or a clear ValueError."""
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
+            or resolution < 2:
+        raise ValueError(f"{who}: expected resolution to be an int >= 2, got {resolution!r}")
+    return int(resolution)
 
 
 def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
@@ -118,6 +126,8 @@ def _labels_of(who: str, y, n: int) -> np.ndarray:
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"{who}: expected y with {n} labels, shape ({n},), ({n}, 1) or "
                          f"({n}, K), got shape {y.shape}")
+    if np.any(y < 0) or not np.all(np.isfinite(y)):
+        raise ValueError(f"{who}: expected class labels >= 0 in y, got values from {y.min()}")
     return np.rint(y).astype(np.int64)
 
 
@@ -128,6 +138,8 @@ def _classify(who: str, scores: np.ndarray, m: int, threshold):
     score is above `threshold` (default 0.5 for outputs in [0, 1], otherwise 0, as for logits).
     """
     scores = _as_float_array(who, "the model's output", scores)
+    if not np.all(np.isfinite(scores)):
+        raise ValueError(f"{who}: the model's output on the grid has nan or inf values")
     if scores.ndim == 2 and scores.shape[1] > 1 and scores.shape[0] == m:
         return scores.argmax(axis=1), None
     if scores.ndim == 2 and scores.shape[1] == 1:
@@ -155,8 +167,7 @@ def plot_decision_boundary(model_or_predict_fn, x, y, resolution: int = 200, pat
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"{who}: expected x of shape (N, 2) (2-D points), got shape {x.shape}")
     labels = _labels_of(who, y, x.shape[0])
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"{who}: expected resolution to be an int >= 2, got {resolution!r}")
+    resolution = _check_resolution(who, resolution)
     lo, hi = x.min(axis=0), x.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-3)
     g0 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
@@ -167,20 +178,27 @@ def plot_decision_boundary(model_or_predict_fn, x, y, resolution: int = 200, pat
     fig, ax = _figure_and_ax(ax)
     k = int(max(classes.max(), labels.max())) + 1
     colors = [_CLASS_COLORS[i % len(_CLASS_COLORS)] for i in range(max(k, 2))]
-    if score is None:
-        ax.contourf(G0, G1, classes.reshape(G0.shape), levels=np.arange(len(colors) + 1) - 0.5,
-                    cmap=ListedColormap(colors), alpha=0.3)
-    else:
-        S = score.reshape(G0.shape)
-        ax.contourf(G0, G1, S, levels=20, cmap="RdBu_r", alpha=0.4)
-        ax.contour(G0, G1, classes.reshape(G0.shape), levels=[0.5], colors="k", linewidths=1)
-    ax.scatter(x[:, 0], x[:, 1], c=[colors[c % len(colors)] for c in labels],
+    _draw_regions(ax, G0, G1, classes.reshape(G0.shape),
+                  None if score is None else score.reshape(G0.shape), colors)
+    ax.scatter(x[:, 0], x[:, 1], c=[colors[c] for c in labels],
                edgecolors="k", linewidths=0.5, s=18)
     ax.set_xlim(g0[0], g0[-1])
     ax.set_ylim(g1[0], g1[-1])
     if title is not None:
         ax.set_title(title)
     return _save(fig, path)
+
+
+def _draw_regions(ax, G0, G1, classes, score, colors) -> None:
+    """Colour the grid: one light colour per class, or for a binary score a red-blue shading
+    with a black line on the boundary. classes, score: (resolution, resolution)."""
+    if score is None:
+        ax.contourf(G0, G1, classes, levels=np.arange(len(colors) + 1) - 0.5,
+                    cmap=ListedColormap(colors), alpha=0.3)
+        return
+    ax.contourf(G0, G1, score, levels=20, cmap="RdBu_r", alpha=0.4)
+    if classes.min() != classes.max():                       # the boundary crosses the grid
+        ax.contour(G0, G1, classes, levels=[0.5], colors="k", linewidths=1)
 
 
 # ----- images, filters and feature maps --------------------------------------------------------
@@ -250,10 +268,12 @@ def plot_feature_maps(maps, index: int = 0, ncols=None, cmap="viridis", path=Non
     maps = _as_float_array("plot_feature_maps", "maps", maps)
     if maps.ndim == 4:
         if not 0 <= index < maps.shape[0]:
-            raise ValueError(f"plot_feature_maps: index {index} out of range for {maps.shape[0]} examples")
+            raise ValueError(f"plot_feature_maps: index {index} out of range for "
+                             f"{maps.shape[0]} examples")
         maps = maps[index]
     if maps.ndim != 3:
-        raise ValueError(f"plot_feature_maps: expected maps (C, H, W) or (N, C, H, W), got {maps.shape}")
+        raise ValueError(f"plot_feature_maps: expected maps (C, H, W) or (N, C, H, W), "
+                         f"got {maps.shape}")
     return plot_image_grid(maps, labels=[f"ch {c}" for c in range(maps.shape[0])], ncols=ncols,
                            cmap=cmap, path=path, title=title)
 
@@ -287,7 +307,8 @@ def confusion_matrix(y_true, y_pred, k: int | None = None) -> np.ndarray:
     t = _class_labels(who, "y_true", y_true)
     p = _class_labels(who, "y_pred", y_pred)
     if t.shape != p.shape:
-        raise ValueError(f"{who}: y_true and y_pred must have the same length, got {t.shape} and {p.shape}")
+        raise ValueError(f"{who}: y_true and y_pred must have the same length, "
+                         f"got {t.shape} and {p.shape}")
     top = int(max(t.max(initial=-1), p.max(initial=-1))) + 1
     if k is None:
         k = max(top, 1)
@@ -412,8 +433,7 @@ def plot_loss_surface(loss_fn, w_range, b_range, path=None, trajectory=None,
         raise TypeError(f"{who}: expected loss_fn to be a function (w, b) -> float")
     w_lo, w_hi = _check_range(who, "w_range", w_range)
     b_lo, b_hi = _check_range(who, "b_range", b_range)
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"{who}: expected resolution to be an int >= 2, got {resolution!r}")
+    resolution = _check_resolution(who, resolution)
     ws, bs = np.linspace(w_lo, w_hi, resolution), np.linspace(b_lo, b_hi, resolution)
     L = np.array([[float(loss_fn(w, b)) for w in ws] for b in bs])   # L[i, j] = loss(ws[j], bs[i])
     if not np.all(np.isfinite(L)):

@@ -177,7 +177,7 @@ class Tracer:
         self.records = [TraceRecord(i, label, layer, saturation_tol=saturation_tol)
                         for i, (label, layer) in enumerate(zip(_labels(layers), layers))]
         self.loss: float | None = None
-        self._saved: list = []                      # (layer, method name, own attribute or _MISSING)
+        self._saved: list = []          # (layer, method name, own attribute or _MISSING)
 
     # ----- wrapping and unwrapping -------------------------------------------------------------
     def __enter__(self) -> "Tracer":
@@ -231,7 +231,8 @@ class Tracer:
             grads = _all_grads(rec.layer)
             rec.param_grad_norms = {k: _norm(g) for k, g in grads.items()}
             size = sum(g.size for g in grads.values())
-            rec.param_grad_rms = _norm(list(rec.param_grad_norms.values())) / np.sqrt(size) if size else None
+            total = _norm(list(rec.param_grad_norms.values()))
+            rec.param_grad_rms = total / np.sqrt(size) if size else None
             return dx
         return traced_backward
 

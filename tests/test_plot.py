@@ -159,6 +159,11 @@ def test_decision_boundary_rejects_wrong_label_count_and_output(rng):
         plot.plot_decision_boundary(lambda g: g[:5], x, np.zeros(10), resolution=5)
     with pytest.raises(TypeError, match="predict"):
         plot.plot_decision_boundary(42, x, np.zeros(10))
+    with pytest.raises(ValueError, match="labels >= 0"):
+        plot.plot_decision_boundary(lambda g: g, x, -np.ones(10), resolution=5)
+    with pytest.raises(ValueError, match="nan or inf"):
+        plot.plot_decision_boundary(lambda g: np.full_like(g, np.nan), x, np.zeros(10),
+                                    resolution=5)
 
 
 @pytest.mark.parametrize("args, match", [

@@ -102,8 +102,9 @@ for data_name, (x, y) in DATA.items():
 hidden_nets = [c for c in CONFIGS if c != "linear"]
 print(f"best linear accuracy on xor/circles: "
       f"{max(results['xor', 'linear'][0], results['circles', 'linear'][0]):.3f}")
+relu_nets = [c for c in hidden_nets if "relu" in c]
 print(f"worst ReLU-net accuracy on xor/circles: "
-      f"{min(results[d, c][0] for d in ('xor', 'circles') for c in hidden_nets if 'relu' in c):.3f}")
+      f"{min(results[d, c][0] for d in ('xor', 'circles') for c in relu_nets):.3f}")
 print(f"spirals 2x32-relu train accuracy: {results['spirals', '2x32-relu'][0]:.3f}")
 
 # %% [markdown]
