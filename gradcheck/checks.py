@@ -83,14 +83,17 @@ def _batch_size(x) -> int | None:
 
 
 class _Target:
-    """A float64 layer (or model) with x, a fixed upstream g and the scalar L of the live arrays.
+    """A float64 layer (or model) with its input x and the function L of the live arrays.
 
-    scalar(): L at the current values of x and of the params (both perturbed in place by
-    the finite differences). run(dy): reseed, forward, backward(dy) -> (y, dx, grads, changed).
+    terms(): an array whose sum is L at the current values of x and of the params (both
+    perturbed in place by the finite differences): g * y for a layer, the per-example losses
+    for a model. Terms let separate kinks be told apart (see numeric.finite_differences).
+    run(dy): reseed, forward, backward(dy) -> (y, dx, grads, changed, moved).
     """
 
-    def __init__(self, layer, x, seed, scalar):
-        self.layer, self.x, self.seed, self.scalar = layer, x, seed, scalar
+    def __init__(self, layer, x, seed, terms, loose_kinks=False):
+        self.layer, self.x, self.seed, self.terms = layer, x, seed, terms
+        self.loose_kinks = loose_kinks     # True for models: several kinks may meet (report.py)
         self.slots = _param_slots(layer)
 
     def live(self) -> dict[str, np.ndarray]:
@@ -164,9 +167,10 @@ def _rows(t: _Target, analytic: dict, rtol, atol, eps) -> list[Row]:
                             arr.size, "FAIL", [f"analytic gradient is {_describe(a)}, "
                                                f"expected shape {arr.shape}"]))
             continue
-        central, right, left = finite_differences(lambda _: t.scalar(), arr, eps)
-        rows.append(compare(name, a, central, right, left, rtol=rtol, atol=atol,
-                            batch_size=_batch_size(t.x), batch_axis=name == "dx"))
+        central, upper, lower = finite_differences(lambda _: t.terms(), arr, eps, terms=True)
+        rows.append(compare(name, a, central, upper, lower, rtol=rtol, atol=atol,
+                            batch_size=_batch_size(t.x), batch_axis=name == "dx",
+                            loose_kinks=t.loose_kinks))
     return rows
 
 
@@ -231,12 +235,12 @@ def _check_layer64(layer, x, seed, rtol, atol, eps) -> Report:
     y = np.asarray(layer.forward(x))
     g = np.random.default_rng(seed).standard_normal(y.shape)
 
-    def scalar():
+    def terms():                       # L = sum(y * g), one term per element of y
         layer.reseed(seed)
-        return float(np.sum(layer.forward(x) * g))
+        return layer.forward(x) * g
 
     title = f"{layer.name}: x {x.shape} -> y {y.shape}, {'train' if layer.training else 'eval'} mode"
-    return _core(title, _Target(layer, x, seed, scalar), g, rtol, atol, eps)
+    return _core(title, _Target(layer, x, seed, terms), g, rtol, atol, eps)
 
 
 def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
@@ -276,13 +280,28 @@ def _check_model64(model, loss, x, y, seed, rtol, atol, eps) -> Report:
     loss.forward(out, y)
     g = np.array(loss.backward(), dtype=np.float64)
 
-    def scalar():
+    per_example = _loss_is_a_mean(loss, out, y)
+
+    def terms():                       # L, or the per-example losses / N that sum to L
         model.reseed(seed)
-        return float(loss.forward(model.forward(x), y))
+        out = model.forward(x)
+        if per_example:
+            return np.array([loss.forward(out[n:n + 1], y[n:n + 1]) for n in range(len(out))]) / len(out)
+        return np.array([loss.forward(out, y)])
 
     title = (f"{model.name} + {type(loss).__name__}: x {x.shape} -> y {np.shape(out)}, "
              f"{'train' if model.training else 'eval'} mode")
-    return _core(title, _Target(model, x, seed, scalar), g, rtol, atol, eps)
+    return _core(title, _Target(model, x, seed, terms, loose_kinks=True), g, rtol, atol, eps)
+
+
+def _loss_is_a_mean(loss, out, y) -> bool:
+    """True if loss(out, y) is the mean of the losses of the single examples (all our losses)."""
+    try:
+        whole = float(loss.forward(out, y))
+        parts = [float(loss.forward(out[n:n + 1], y[n:n + 1])) for n in range(len(out))]
+    except Exception:                  # a loss that refuses one example: use L as one term
+        return False
+    return len(out) > 1 and bool(np.isclose(np.mean(parts), whole, rtol=1e-12, atol=1e-15))
 
 
 def check_loss(loss, y_pred, y_true, *, rtol=RTOL, atol=ATOL, eps=None) -> Report:
@@ -300,8 +319,8 @@ def check_loss(loss, y_pred, y_true, *, rtol=RTOL, atol=ATOL, eps=None) -> Repor
     checks, grad = _loss_checks(loss, p, t)
     report = Report(title, checks=checks, rtol=rtol, atol=atol)
     if isinstance(grad, np.ndarray) and grad.shape == p.shape:
-        central, right, left = finite_differences(lambda _: loss.forward(p, t), p, eps)
-        report.rows.append(compare("dy_pred", grad, central, right, left, rtol=rtol, atol=atol,
+        central, upper, lower = finite_differences(lambda _: loss.forward(p, t), p, eps)
+        report.rows.append(compare("dy_pred", grad, central, upper, lower, rtol=rtol, atol=atol,
                                    batch_size=_batch_size(p), batch_axis=True))
     else:
         report.rows.append(Row("dy_pred", p.shape, float("inf"), (), float("nan"), float("nan"),
@@ -354,6 +373,6 @@ def check_function(f, df, x, *, rtol=RTOL, atol=ATOL, eps=None, name="f") -> Rep
                                                       f"{x.shape}"))
     report = Report(f"{name}: x {x.shape}", checks=checks, rtol=rtol, atol=atol)
     if ok:
-        central, right, left = finite_differences(f, x, eps)
-        report.rows.append(compare("dx", a, central, right, left, rtol=rtol, atol=atol))
+        central, upper, lower = finite_differences(f, x, eps)
+        report.rows.append(compare("dx", a, central, upper, lower, rtol=rtol, atol=atol))
     return report

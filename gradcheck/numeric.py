@@ -7,7 +7,8 @@ For a scalar function f and an array x, the central difference
 has truncation error O(h**2) and rounding error O(machine_eps * |f| / h). The step that balances
 the two is h ~ cbrt(machine_eps) ~ 6e-6 (scaled by |x_i| for large entries), which is our default.
 The one-sided differences (f(x+h) - f(x)) / h and (f(x) - f(x-h)) / h come for free and tell a
-kink (ReLU at 0, a max with a tie) from a smooth point: at a kink they disagree.
+kink (ReLU at 0, a max with a tie) from a smooth point: at a kink they disagree, and any
+subgradient lies between them.
 """
 from __future__ import annotations
 
@@ -38,40 +39,47 @@ def _scalar(who: str, value) -> float:
     return float(arr.reshape(()))
 
 
-def finite_differences(f, x: np.ndarray, eps: float | None = None):
-    """Central, right and left differences of the scalar f(x) for every element of x.
+def finite_differences(f, x: np.ndarray, eps: float | None = None, *, terms: bool = False):
+    """Central differences of f(x), and the range of slopes the one-sided differences allow.
 
-    f:   function of x returning a scalar; it is called 2 * x.size + 1 times.
-    x:   float64 array of any shape. Each element is moved to x_i +- h in place and put back
-         exactly (also when f raises).
-    eps: relative step: h_i = eps * max(1, |x_i|). None means DEFAULT_EPS = cbrt(machine eps).
-    Returns (central, right, left), three float64 arrays shaped like x, where
+    f:     function of x returning a scalar; it is called 2 * x.size + 1 times. With terms=True
+           it returns an array of terms whose SUM is the scalar (say the terms g * y of
+           L = sum(g * y)); the one-sided differences are then taken term by term.
+    x:     float64 array of any shape. Each element is moved to x_i +- h in place and put back
+           exactly (also when f raises).
+    eps:   relative step: h_i = eps * max(1, |x_i|). None means DEFAULT_EPS = cbrt(machine eps).
+    Returns (central, upper, lower), three float64 arrays shaped like x:
         central_i = (f(x + h e_i) - f(x - h e_i)) / (2 h)
-        right_i   = (f(x + h e_i) - f(x)) / h,    left_i = (f(x) - f(x - h e_i)) / h
-    The divisions use the step that was actually taken ((x_i + h) - x_i after rounding).
+        right = (f(x + h e_i) - f(x)) / h,   left = (f(x) - f(x - h e_i)) / h   (per term)
+        upper_i = sum over terms of max(right, left),  lower_i = sum of min(right, left)
+    At a smooth point upper ~ lower ~ central. At a kink (ReLU at 0, a tie in a max) every valid
+    subgradient lies between lower and upper; per term, because separate terms may sit on
+    separate kinks at once. The divisions use the steps really taken ((x_i + h) - x_i).
     """
     who = "numerical_gradient"
     x = _check_target(who, x)
     eps = DEFAULT_EPS if eps is None else float(eps)
     if not eps > 0:
         raise ValueError(f"{who}: expected eps > 0, got {eps}")
-    f0 = _scalar(who, f(x))
-    central, right, left = (np.zeros(x.shape) for _ in range(3))
+    value = (lambda z: np.asarray(f(z), dtype=np.float64)) if terms else (lambda z: _scalar(who, f(z)))
+    f0 = value(x)
+    central, upper, lower = (np.zeros(x.shape) for _ in range(3))
     for i in np.ndindex(x.shape):
         xi = x[i]                                  # a copy of the float: restored exactly below
         h = eps * max(1.0, abs(xi))
         try:
             x[i] = xi + h
-            f_plus = _scalar(who, f(x))
+            f_plus = value(x)
             x[i] = xi - h
-            f_minus = _scalar(who, f(x))
+            f_minus = value(x)
         finally:
             x[i] = xi
         h_up, h_down = (xi + h) - xi, xi - (xi - h)    # the steps really taken
-        central[i] = (f_plus - f_minus) / (h_up + h_down)
-        right[i] = (f_plus - f0) / h_up
-        left[i] = (f0 - f_minus) / h_down
-    return central, right, left
+        central[i] = (np.sum(f_plus) - np.sum(f_minus)) / (h_up + h_down)
+        right, left = (f_plus - f0) / h_up, (f0 - f_minus) / h_down
+        upper[i] = np.sum(np.maximum(right, left))
+        lower[i] = np.sum(np.minimum(right, left))
+    return central, upper, lower
 
 
 def numerical_gradient(f, x: np.ndarray, eps: float | None = None) -> np.ndarray:
