@@ -83,6 +83,27 @@ class PairMax(Layer):
         return dx
 
 
+class DenseReLU(Layer):
+    """Correct y = relu(x @ W) in one layer. x: (N, D), W: (D, M). An all-zero row of x puts
+    every output of that row on its kink at once."""
+
+    def __init__(self, d, m, rng=0):
+        super().__init__()
+        self._add_param("W", np.random.default_rng(rng).normal(size=(d, m)))
+
+    def forward(self, x):
+        z = x @ self.params["W"]
+        self._save(x=x, z=z)
+        return np.maximum(z, 0)
+
+    def backward(self, dy):
+        """dz = dy * [z > 0];  dx = dz @ W.T;  dW = x.T @ dz."""
+        cache = self._load()
+        dz = np.where(cache["z"] > 0, dy, 0.0)
+        self.grads["W"] = cache["x"].T @ dz
+        return dz @ self.params["W"].T
+
+
 class Dropoutish(Layer):
     """Correct inverted dropout with a reseedable generator: y = x * mask / (1 - p)."""
 
@@ -325,6 +346,27 @@ def test_correct_pair_max_passes_with_ties(n, p, seed):
 @given(n=dims, d=dims, seed=seeds)
 def test_correct_random_layer_with_reseed_passes(n, d, seed):
     report = check_layer(Dropoutish(0.5), normal((n, d), seed), seed=seed)
+    assert report.passed, str(report)
+
+
+@given(n=dims, d=dims, m=dims, seed=seeds)
+def test_correct_layer_passes_where_many_kinks_meet(n, d, m, seed):
+    x = normal((n, d), seed)
+    x[0] = 0.0                                     # every output of row 0 sits on its kink
+    report = check_layer(DenseReLU(d, m, rng=seed), x, seed=seed)
+    assert report.passed, str(report)
+    assert any(name == "dx" and i[0] == 0 for name, i in report.kinks)
+
+
+@given(n=dims, d=dims, seed=seeds)
+def test_correct_model_passes_where_kinks_meet(n, d, seed):
+    first = RefDense(d, 4, rng=seed)
+    first.params["b"][...] = 0.0                   # with x[0] = 0 every hidden unit is at 0
+    model = Container([first, RefReLU(), RefDense(4, 3, rng=seed + 1), RefReLU(),
+                       RefDense(3, 2, rng=seed + 2)])
+    x = np.round(normal((n, d), seed))
+    x[0] = 0.0
+    report = check_model(model, MeanSquared(), x, normal((n, 2), seed + 1), seed=seed)
     assert report.passed, str(report)
 
 
