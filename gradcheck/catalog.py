@@ -5,10 +5,12 @@ Register one with a decorator, and it joins the run:
 
     @layer_case("Conv2D")
     def _conv(rng):
-        from scratchnet.layers import Conv2D          # import inside: a missing module fails
-        return Conv2D(2, 3, 3, rng=rng), rng.normal(size=(2, 2, 5, 5))   # only this case
+        from scratchnet.layers import Conv2D
+        return Conv2D(...), rng.normal(size=(2, 3, 5, 5))     # (layer, x); x is (N, C, H, W)
 
 Imports happen inside the builders, so one missing or broken module fails its own cases only.
+Random layers need a `reseed(seed)` method (gradcheck calls it before every forward); layers
+with `differentiable = False` are listed as skipped.
 """
 from __future__ import annotations
 
@@ -185,7 +187,8 @@ def _bce_logits(rng):
 def _cce_labels(rng):
     from scratchnet.losses import CategoricalCrossEntropy
     n, k = _nd(rng)
-    return CategoricalCrossEntropy(from_logits=True), 2 * rng.normal(size=(n, k)), rng.integers(0, k, size=n)
+    return (CategoricalCrossEntropy(from_logits=True), 2 * rng.normal(size=(n, k)),
+            rng.integers(0, k, size=n))
 
 
 @loss_case("CategoricalCrossEntropy(from_logits=True), one-hot")

@@ -20,6 +20,7 @@ import numpy as np
 
 from gradcheck.numeric import finite_differences
 from gradcheck.report import ATOL, RTOL, Check, Report, Row, compare
+from scratchnet.layers.base import Layer
 
 # ----- small helpers -------------------------------------------------------------------------------
 
@@ -73,6 +74,25 @@ def _not_differentiable(layer) -> str:
                    f"(differentiable = False): there is no gradient to check"
         stack.extend(item.children())
     return ""
+
+
+def _require_layer(who: str, layer) -> None:
+    if not isinstance(layer, Layer):
+        raise TypeError(f"{who}: expected a scratchnet Layer, got {type(layer).__name__}")
+
+
+def _float64_layer(who: str, layer):
+    """A deep copy of `layer` in float64 (the caller's layer is never touched)."""
+    _require_layer(who, layer)
+    twin = copy.deepcopy(layer)
+    twin.astype(np.float64)
+    return twin
+
+
+def _check_loss_object(who: str, loss) -> None:
+    if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
+        raise TypeError(f"{who}: expected a loss with forward(y_pred, y_true) and backward(), "
+                        f"got {type(loss).__name__}")
 
 
 def _batch_size(x) -> int | None:
@@ -158,7 +178,8 @@ def _describe(a) -> str:
 
 
 def _rows(t: _Target, analytic: dict, rtol, atol, eps) -> list[Row]:
-    """Finite differences of t.scalar for x and every param, compared with the analytic ones."""
+    """Finite differences of L (the sum of t.terms()) for x and every param, compared with the
+    analytic gradients. A missing or misshapen analytic gradient gives a failing row."""
     rows = []
     for name, arr in t.live().items():
         a = analytic.get(name)
@@ -218,13 +239,14 @@ def check_layer(layer, x, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
     Returns a Report; report.passed is True when the structural checks hold and every element
     agrees or sits on a kink. A layer with `differentiable = False` gives a skipped report.
     """
+    layer64 = _float64_layer("check_layer", layer)
     reason = _not_differentiable(layer)
     if reason:
         return Report(f"{layer.name}: x {np.shape(x)}", skipped=True, reason=reason,
                       rtol=rtol, atol=atol)
     x64 = _float64_copy("check_layer", "x", x)
-    report = _check_layer64(copy.deepcopy(layer).astype(np.float64), x64, seed, rtol, atol, eps)
-    _batch_probe(report, lambda: _check_layer64(copy.deepcopy(layer).astype(np.float64),
+    report = _check_layer64(layer64, x64, seed, rtol, atol, eps)
+    _batch_probe(report, lambda: _check_layer64(_float64_layer("check_layer", layer),
                                                 x64[:1].copy(), seed, rtol, atol, eps),
                  _batch_size(x64))
     return report
@@ -252,7 +274,11 @@ def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) ->
     x:     input batch, e.g. (N, D); y: targets (float targets are converted to float64,
            integer labels are kept).
     The model's backward gets the loss's gradient as dy; structural checks as in check_layer.
+    Kinks are judged per example (the loss is a mean over examples), and "loose kinks", where
+    several kinks inside the model meet, are accepted and reported apart (see report.py).
     """
+    _require_layer("check_model", model)
+    _check_loss_object("check_model", loss)
     reason = _not_differentiable(model)
     if reason:
         return Report(f"{model.name}: x {np.shape(x)}", skipped=True, reason=reason,
@@ -260,7 +286,7 @@ def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) ->
     x64, y_true = _float64_copy("check_model", "x", x), _targets(y)
 
     def run(xs, ys):
-        return _check_model64(copy.deepcopy(model).astype(np.float64), copy.deepcopy(loss),
+        return _check_model64(_float64_layer("check_model", model), copy.deepcopy(loss),
                               xs, ys, seed, rtol, atol, eps)
 
     report = run(x64, y_true)
@@ -285,9 +311,10 @@ def _check_model64(model, loss, x, y, seed, rtol, atol, eps) -> Report:
     def terms():                       # L, or the per-example losses / N that sum to L
         model.reseed(seed)
         out = model.forward(x)
-        if per_example:
-            return np.array([loss.forward(out[n:n + 1], y[n:n + 1]) for n in range(len(out))]) / len(out)
-        return np.array([loss.forward(out, y)])
+        if not per_example:
+            return np.array([loss.forward(out, y)])
+        n = len(out)
+        return np.array([loss.forward(out[i:i + 1], y[i:i + 1]) for i in range(n)]) / n
 
     title = (f"{model.name} + {type(loss).__name__}: x {x.shape} -> y {np.shape(out)}, "
              f"{'train' if model.training else 'eval'} mode")
@@ -312,6 +339,7 @@ def check_loss(loss, y_pred, y_true, *, rtol=RTOL, atol=ATOL, eps=None) -> Repor
     y_pred: predictions, e.g. (N, K) logits; a float64 copy is used.
     y_true: targets: float arrays become float64, integer labels stay integers.
     """
+    _check_loss_object("check_loss", loss)
     loss = copy.deepcopy(loss)
     p, t = _float64_copy("check_loss", "y_pred", y_pred), _targets(y_true)
     name = type(loss).__name__

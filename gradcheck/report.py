@@ -223,8 +223,8 @@ class Report:
         lines += [f"  note: {t}" for t in self.notes]
         n_bad = sum(r.status != "ok" for r in self.rows) + sum(not c.ok for c in self.checks)
         verdict = "PASS" if self.passed else f"FAIL ({n_bad} problem{'s' * (n_bad != 1)})"
-        lines.append(f"{verdict}: {len(self.rows)} tensor{'s' * (len(self.rows) != 1)}, max error {self.max_err:.2e}, "
-                     f"{len(self.kinks)} kinks")
+        tensors = f"{len(self.rows)} tensor{'s' * (len(self.rows) != 1)}"
+        lines.append(f"{verdict}: {tensors}, max error {self.max_err:.2e}, {len(self.kinks)} kinks")
         return "\n".join(lines)
 
 
