@@ -204,6 +204,14 @@ class MissingPath(RefDense):
         return dx, dW, db
 
 
+class OneExampleDx(RefDense):
+    def gradients(self, x, dy):
+        dx, dW, db = super().gradients(x, dy)
+        dx = dx.copy()
+        dx[0] *= 3.0                              # example 0 treated differently
+        return dx, dW, db
+
+
 class UpdatesParams(RefDense):
     def gradients(self, x, dy):
         dx, dW, db = super().gradients(x, dy)
@@ -407,6 +415,7 @@ BUGS = [  # (layer class, tensor that must fail, words the hint must contain)
     (MeanDb, "b", "~ N^{-1} with batch N = 3: a missing/extra sum or mean over the batch"),
     (OneWrongElement, "W", "single element is wrong (index (0, 1))"),
     (MissingPath, "dx", "missing path"),
+    (OneExampleDx, "dx", "errors only in batch rows [0] of 3"),
 ]
 
 
@@ -512,6 +521,39 @@ def test_check_function():
     assert not bad.passed and "sign error" in hint_text(bad, "dx")
 
 
+def test_bad_arguments_raise_clear_errors():
+    with pytest.raises(TypeError, match="check_layer: expected a scratchnet Layer"):
+        check_layer(np.tanh, normal((2, 3)))
+    with pytest.raises(TypeError, match="check_model: expected a loss"):
+        check_model(Container([RefReLU()]), np.mean, normal((2, 3)), normal((2, 3)))
+    with pytest.raises(TypeError, match="check_loss: expected y_pred to be a numeric array"):
+        check_loss(MeanSquared(), np.array(["a", "b"]), np.zeros(2))
+
+
+def test_current_training_mode_is_used():
+    layer = Dropoutish(0.5).eval()
+
+    class EvalIdentity(Dropoutish):
+        def forward(self, x):
+            return super().forward(x) if self.training else x.copy()
+
+        def backward(self, dy):
+            return super().backward(dy) if self.training else dy.copy()
+    report = check_layer(EvalIdentity(0.5).eval(), normal((3, 4)))
+    assert report.passed and "eval mode" in str(report)
+    assert "train mode" in str(check_layer(layer.train(), normal((3, 4))))
+
+
+def test_real_sequential_if_present():
+    scratchnet = pytest.importorskip("scratchnet")
+    if not hasattr(scratchnet, "Sequential"):
+        pytest.skip("scratchnet.Sequential is not written yet")
+    model = scratchnet.Sequential([RefDense(3, 4, rng=0), RefTanh(), RefDense(4, 2, rng=1)])
+    report = check_model(model, MeanSquared(), normal((5, 3)), normal((5, 2), 1))
+    assert report.passed, str(report)
+    assert "layer 2 (RefDense).W" in [r.name for r in report.rows]
+
+
 # ----- the report and the eps sweep ---------------------------------------------------------------------
 
 
@@ -573,3 +615,6 @@ def test_python_m_gradcheck_options():
     one = subprocess.run([sys.executable, "-m", "gradcheck", "-k", "NoSuchCase"],
                          capture_output=True, text=True, timeout=60)
     assert one.returncode == 0 and "0 of 0" in one.stdout
+    verbose = subprocess.run([sys.executable, "-m", "gradcheck", "-k", "Identity", "--verbose",
+                              "--seed", "3"], capture_output=True, text=True, timeout=60)
+    assert "== Identity" in verbose.stdout and "tensor" in verbose.stdout
