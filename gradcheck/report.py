@@ -21,8 +21,9 @@ hidden ReLU unit on its kink at once), the chain rule's choice of slopes, exactl
 autodiff's, need not lie between the one-sided differences of the whole (think of
 relu(x) - relu(-x) = x, whose chain-rule derivative at 0 is 0). check_model therefore also
 accepts an element whose one-sided slopes disagree (by more than KINK_JUMP, relative) but whose
-analytic value is outside them;
-such "loose kinks" are counted and reported apart (Row.n_loose), and only check_model uses them.
+analytic value is outside them; such "loose kinks" are counted and reported apart (Row.n_loose).
+
+A NaN or inf, analytic or numeric, always fails.
 """
 from __future__ import annotations
 
@@ -38,8 +39,11 @@ N_WORST = 5            # how many worst elements a failing row shows
 
 
 def rel_error(a: np.ndarray, n: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> np.ndarray:
-    """Elementwise error |a - n| / max(|a| + |n|, atol / rtol) (see the module docstring)."""
-    return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), atol / rtol)
+    """Elementwise error |a - n| / max(|a| + |n|, atol / rtol) (see the module docstring);
+    inf where a or n is not finite."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), atol / rtol)
+    return np.where(np.isfinite(a) & np.isfinite(n), err, np.inf)
 
 
 @dataclass
@@ -74,8 +78,9 @@ def compare(name, a, n, upper, lower, *, rtol=RTOL, atol=ATOL, batch_size=None,
     err = rel_error(a, n, rtol, atol)
     lo, hi = np.minimum(lower, upper), np.maximum(lower, upper)
     slack = np.maximum(KINK_SLACK * (np.abs(lo) + np.abs(hi)), atol)
-    inside = (a >= lo - slack) & (a <= hi + slack)
-    jump = (hi - lo) > np.maximum(KINK_JUMP * (np.abs(lo) + np.abs(hi)), atol)
+    with np.errstate(invalid="ignore", over="ignore"):
+        inside = (a >= lo - slack) & (a <= hi + slack) & np.isfinite(err)
+        jump = (hi - lo) > np.maximum(KINK_JUMP * (np.abs(lo) + np.abs(hi)), atol)
     kink = (err > rtol) & (inside | (loose_kinks & jump))
     bad = (err > rtol) & ~kink
     err_nk = np.where(kink, 0.0, err)
@@ -90,7 +95,7 @@ def compare(name, a, n, upper, lower, *, rtol=RTOL, atol=ATOL, batch_size=None,
         order = np.argsort(-err_nk, axis=None)[:min(N_WORST, int(bad.sum()))]
         for flat in order:
             i = tuple(int(j) for j in np.unravel_index(int(flat), a.shape))
-            ratio = a[i] / n[i] if n[i] != 0 else float("inf")
+            ratio = a[i] / n[i] if n[i] != 0 and np.isfinite(n[i]) else float("nan")
             row.worst.append((i, float(a[i]), float(n[i]), float(ratio)))
         row.hints = hints(a, n, bad, rtol=rtol, atol=atol, batch_size=batch_size,
                           batch_axis=batch_axis)
@@ -117,8 +122,8 @@ def _ratio_hints(a, n, bad, atol, batch_size) -> list[str]:
     if _near(c, -1.0):
         out.append("analytic/numeric = -1: a sign error (x - y vs y - x? a minus dropped?)")
     if batch_size and batch_size > 1 and (_near(c, batch_size) or _near(c, 1.0 / batch_size)):
-        out.append(f"analytic/numeric = {c:.3g} ~ N^{{{1 if c > 1 else -1}}} with batch N = "
-                   f"{batch_size}: a missing/extra sum or mean over the batch axis")
+        out.append(f"analytic/numeric = {c:.3g} ~ {'N' if c > 1 else '1/N'} (batch N = "
+                   f"{batch_size}): a missing/extra sum or mean over the batch axis")
     if not out and abs(c) > 1e-12:
         out.append(f"analytic = {c:.4g} * numeric everywhere it fails: a constant factor is off")
     return out
@@ -132,6 +137,9 @@ def hints(a, n, bad, *, rtol=RTOL, atol=ATOL, batch_size=None, batch_axis=False)
     N or 1/N); failures confined to some rows of the batch axis.
     """
     out = []
+    if not (np.isfinite(a[bad]).all() and np.isfinite(n[bad]).all()):
+        out.append("NaN or inf: in the analytic gradient (backward) or the numeric one (forward)"
+                   " -- an overflow, log(0) or 0/0? make the formula stable")
     if bad.sum() == 1 and a.size > 1:
         i = tuple(int(j) for j in np.argwhere(bad)[0])
         out.append(f"a single element is wrong (index {i}); all the others agree")

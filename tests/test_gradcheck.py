@@ -412,7 +412,7 @@ BUGS = [  # (layer class, tensor that must fail, words the hint must contain)
     (SignDx, "dx", "sign error"),
     (TransposedW, "W", "transposed"),
     (FirstRowDb, "b", "batch"),
-    (MeanDb, "b", "~ N^{-1} with batch N = 3: a missing/extra sum or mean over the batch"),
+    (MeanDb, "b", "~ 1/N (batch N = 3): a missing/extra sum or mean over the batch"),
     (OneWrongElement, "W", "single element is wrong (index (0, 1))"),
     (MissingPath, "dx", "missing path"),
     (OneExampleDx, "dx", "errors only in batch rows [0] of 3"),
@@ -441,6 +441,16 @@ def test_planted_factor_and_sign_bugs_fail_at_any_shape(n, d, seed):
 
 def structural(report, words):
     return next(c for c in report.checks if words in c.what)
+
+
+def test_nan_in_backward_fails():
+    class NanDense(RefDense):
+        def gradients(self, x, dy):
+            dx, dW, db = super().gradients(x, dy)
+            return dx, dW * np.nan, db
+    report = check_layer(NanDense(3, 2), normal((4, 3)))
+    assert not report.passed and row(report, "W").n_bad == 6
+    assert "NaN" in hint_text(report, "W")
 
 
 def test_backward_that_writes_into_dy_fails():
@@ -576,6 +586,8 @@ def test_sweep_eps_shows_the_v(tmp_path):
     assert err[1e-6] < 1e-3 * err[1e-1]           # truncation error on the big-step side
     assert err[1e-6] < 1e-3 * err[1e-12]          # rounding error on the small-step side
     assert (tmp_path / "v.png").stat().st_size > 0 and fig.axes
+    import matplotlib.pyplot as plt
+    plt.close(fig)
     eps2, errors2, _ = sweep_eps(lambda z: np.sum(np.sin(z)), np.linspace(-1, 1, 5),
                                  eps_values=[1e-1, 1e-6], df=np.cos)
     assert list(eps2) == [1e-1, 1e-6] and errors2[1] < errors2[0]
