@@ -1,12 +1,15 @@
 """The cases that `python -m gradcheck` checks: every built-in layer and loss, at random shapes.
 
+Inputs of ReLU-like layers include exact zeros and max-pooling inputs include ties, on purpose:
+a correct layer must pass ON its kinks.
+
 A layer case is a function (rng) -> (layer, x); a loss case is (rng) -> (loss, y_pred, y_true).
 Register one with a decorator, and it joins the run:
 
     @layer_case("Conv2D")
     def _conv(rng):
         from scratchnet.layers import Conv2D
-        return Conv2D(...), rng.normal(size=(2, 3, 5, 5))     # (layer, x); x is (N, C, H, W)
+        return Conv2D(3, 2, 3, rng=rng), rng.normal(size=(2, 3, 5, 5))   # (layer, x)
 
 Imports happen inside the builders, so one missing or broken module fails its own cases only.
 Random layers need a `reseed(seed)` method (gradcheck calls it before every forward); layers
@@ -211,3 +214,51 @@ def _kl(rng):
     from scratchnet.losses import KLDivergence
     n, k = _nd(rng)
     return KLDivergence(), _probs(rng, n, k), _probs(rng, n, k)
+
+
+# ----- convolution and pooling (the readable "reference" kernels; tests/test_conv.py and
+# ----- tests/test_pooling.py gradcheck the numba and CUDA backends) ------------------------------
+
+def _images(rng, c=None, low=4, high=6):
+    """A random (N, C, H, W) batch."""
+    n, c = int(rng.integers(1, 3)), c or int(rng.integers(1, 3))
+    return rng.normal(size=(n, c, int(rng.integers(low, high + 1)), int(rng.integers(low, high + 1))))
+
+
+@layer_case("Conv2D 3x3, padding 1")
+def _conv(rng):
+    from scratchnet.layers import Conv2D
+    x = _images(rng)
+    return Conv2D(x.shape[1], 2, 3, padding=1, rng=rng, backend="reference"), x
+
+
+@layer_case("Conv2D 2x3, stride 2, dilation (1, 2)")
+def _conv_strided(rng):
+    from scratchnet.layers import Conv2D
+    x = _images(rng, low=5, high=7)
+    return Conv2D(x.shape[1], 3, (2, 3), stride=2, dilation=(1, 2), rng=rng, backend="reference"), x
+
+
+@layer_case("MaxPool2D 2x2")
+def _maxpool(rng):
+    from scratchnet.layers import MaxPool2D
+    return MaxPool2D(2, backend="reference"), _images(rng)
+
+
+@layer_case("MaxPool2D 3x3, stride 1, with ties")
+def _maxpool_ties(rng):
+    from scratchnet.layers import MaxPool2D
+    x = np.round(_images(rng))                     # integers: many ties inside a window
+    return MaxPool2D(3, stride=1, backend="reference"), x
+
+
+@layer_case("AvgPool2D 2x2, padding 1")
+def _avgpool(rng):
+    from scratchnet.layers import AvgPool2D
+    return AvgPool2D(2, padding=1, backend="reference"), _images(rng)
+
+
+@layer_case("GlobalAvgPool2D")
+def _global_avgpool(rng):
+    from scratchnet.layers import GlobalAvgPool2D
+    return GlobalAvgPool2D(), _images(rng)

@@ -602,6 +602,7 @@ def _builtins_missing():
     try:
         from scratchnet.layers import (ELU, Dense, Flatten, Identity, LeakyReLU,  # noqa: F401
                                        Maxout, ReLU, Sigmoid, Softmax, Step, Tanh)
+        from scratchnet.layers import AvgPool2D, Conv2D, GlobalAvgPool2D, MaxPool2D  # noqa: F401
         from scratchnet.losses import (MAE, MSE, BinaryCrossEntropy,  # noqa: F401
                                        CategoricalCrossEntropy, Huber, KLDivergence)
     except ImportError as exc:
