@@ -15,9 +15,18 @@ What is in it:
   sweep_eps(f_or_layer, x)                 error against step size: the V of truncation and rounding
   python -m gradcheck                      every built-in layer and loss (cases in gradcheck/catalog.py)
 
+Reading a report: one row per tensor (dx, then every parameter, "layer i (Class).key" inside a
+model) with its largest error, where it is, the analytic and numeric values there, and how many
+elements sat on a kink. A failing row lists its worst elements (index, analytic, numeric, ratio)
+and hints: a ratio of 2 or 1/2 (a lost factor), -1 (a sign), N or 1/N (a sum or mean over the
+batch), 0 (a path the gradient never takes), a single element, a transposed matrix. Structural
+checks come first: shapes, inputs and params untouched by backward, linearity in dy, and the
+same result from the same seed. report.passed, report.rows, report.kinks, str(report).
+
 Tolerances (rtol=1e-5, atol=1e-8 by default, keyword arguments of every check) and the error
 metric are described in gradcheck/report.py; kinks (ReLU at 0, ties in a max) are accepted when
 the analytic value lies between the one-sided differences, and counted apart from failures.
+Cost: two forwards per checked number, so check small shapes (a batch of 2 to 5).
 """
 from gradcheck.numeric import DEFAULT_EPS, finite_differences, numerical_gradient
 from gradcheck.report import ATOL, RTOL, Check, Report, Row, rel_error
