@@ -259,3 +259,15 @@ def test_cuda_without_gpu_names_the_simulator(monkeypatch):
         Conv2D(1, 1, 1, backend="cuda")
     with pytest.raises(RuntimeError, match="NUMBA_ENABLE_CUDASIM=1"):
         MaxPool2D(2, backend="cuda")
+
+
+def test_numba_runs_on_the_workqueue_threading_layer():
+    """scratchnet.kernels picks numba's workqueue layer (unless NUMBA_THREADING_LAYER was set),
+    whose idle threads sleep instead of spinning against BLAS's threads; see kernels/__init__.py."""
+    import os
+
+    import numba
+    if os.environ.get("NUMBA_THREADING_LAYER") != "workqueue":
+        pytest.skip("NUMBA_THREADING_LAYER was chosen by the user")
+    kernels("maxpool", "numba").forward(np.zeros((1, 1, 2, 2)), 2)
+    assert numba.threading_layer() == "workqueue"

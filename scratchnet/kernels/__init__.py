@@ -16,4 +16,11 @@ Threading on the CPU
 --------------------
 THREADING_NOTE_PLACEHOLDER
 """
-from scratchnet.kernels.backend import BACKENDS, get_backend, kernels, set_backend
+import os
+
+if "NUMBA_THREADING_LAYER" not in os.environ:     # the user's choice wins
+    os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # read by numba if not yet imported
+    import numba
+    numba.config.THREADING_LAYER = "workqueue"         # and if numba was imported already
+
+from scratchnet.kernels.backend import BACKENDS, get_backend, kernels, set_backend  # noqa: E402
