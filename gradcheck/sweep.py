@@ -88,7 +88,7 @@ def _plot(eps_values, errors, ax, title):
     ax.set_xlabel("step h (relative)")
     ax.set_ylabel("||analytic - numeric|| / (||a|| + ||n||)")
     ax.set_title(title)
-    ax.text(0.02, 0.95, "truncation ~ h^2", transform=ax.transAxes, va="top")
-    ax.text(0.98, 0.95, "rounding ~ eps/h", transform=ax.transAxes, va="top", ha="right")
-    ax.legend(loc="lower center")
+    ax.text(0.02, 0.04, "truncation error ~ h^2", transform=ax.transAxes)
+    ax.text(0.98, 0.04, "rounding error ~ eps/h", transform=ax.transAxes, ha="right")
+    ax.legend(loc="upper center")
     return fig
