@@ -18,7 +18,6 @@ numba's (slow) CPU simulator; scratchnet's test suite does this.
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import config, cuda
 
 from scratchnet.kernels.geometry import check_conv, check_dout

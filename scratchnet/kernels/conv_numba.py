@@ -9,6 +9,8 @@ The idea (the same sums as conv_reference, arranged as a matrix product):
 
 To keep memory small the batch is never unrolled whole: images go through in chunks whose
 col matrix fits in about CHUNK_BYTES (one image at least), into buffers reused across chunks.
+When the whole batch fits in one chunk (small images), the forward's col is kept in the
+cache and backward reuses it instead of running im2col again.
 im2col/col2im are serial numba loops and the matmuls are NumPy's (multi-threaded BLAS); see
 scratchnet/kernels/__init__.py for why the two are not mixed with numba's parallel threads.
 
@@ -97,7 +99,8 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
         y = np.matmul(Wm, col, out=out_buf[:C_out * g * HW].reshape(C_out, g * HW))
         out[n0:n0 + g] = y.reshape(C_out, g, HO, WO).transpose(1, 0, 2, 3)
     out += b[None, :, None, None]
-    return out, (x, W, stride, padding, dilation, out.shape)
+    keep = col if G >= N else None      # the whole batch was one chunk: backward reuses its col
+    return out, (x, W, stride, padding, dilation, out.shape, keep)
 
 
 def backward(dout, cache):
@@ -108,7 +111,7 @@ def backward(dout, cache):
         dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)
         db   = dout.sum(axis=(0, 2, 3))
     """
-    x, W, stride, padding, dilation, out_shape = cache
+    x, W, stride, padding, dilation, out_shape, kept_col = cache
     dout = check_dout("conv_numba.backward", dout, out_shape, W.dtype)
     N, C_out = x.shape[0], W.shape[0]
     K, HW, G, args = _geometry(x, W, out_shape, stride, padding, dilation)
@@ -116,13 +119,16 @@ def backward(dout, cache):
     dx = np.zeros_like(x)
     dWm = np.zeros((C_out, K), dtype=W.dtype)
     dW_part = np.empty_like(dWm)
-    col_buf = np.empty(K * G * HW, dtype=W.dtype)
-    dcol_buf = np.empty_like(col_buf)
+    col_buf = np.empty(K * G * HW, dtype=W.dtype) if kept_col is None else None
+    dcol_buf = np.empty(K * G * HW, dtype=W.dtype)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
-        col = col_buf[:K * g * HW].reshape(K, g * HW)
         dcol = dcol_buf[:K * g * HW].reshape(K, g * HW)
-        _im2col(x, n0, g, col, *args)
+        if kept_col is None:
+            col = col_buf[:K * g * HW].reshape(K, g * HW)
+            _im2col(x, n0, g, col, *args)
+        else:
+            col = kept_col
         dy = np.ascontiguousarray(dout[n0:n0 + g].transpose(1, 0, 2, 3)).reshape(C_out, g * HW)
         dWm += np.matmul(dy, col.T, out=dW_part)
         np.matmul(Wm.T, dy, out=dcol)
