@@ -28,7 +28,7 @@ metric are described in gradcheck/report.py; kinks (ReLU at 0, ties in a max) ar
 the analytic value lies between the one-sided differences, and counted apart from failures.
 Cost: two forwards per checked number, so check small shapes (a batch of 2 to 5).
 """
-from gradcheck.numeric import DEFAULT_EPS, finite_differences, numerical_gradient
+from gradcheck.numeric import DEFAULT_EPS, finite_differences, has_kink, numerical_gradient
 from gradcheck.report import ATOL, RTOL, Check, Report, Row, rel_error
 from gradcheck.checks import check_function, check_layer, check_loss, check_model
 from gradcheck.sweep import sweep_eps

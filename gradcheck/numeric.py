@@ -95,3 +95,32 @@ def numerical_gradient(f, x: np.ndarray, eps: float | None = None) -> np.ndarray
     """
     central, _, _ = finite_differences(f, x, eps)
     return central
+
+
+def has_kink(f, x: np.ndarray, index: tuple, eps: float | None = None) -> bool:
+    """True if the scalar f is not smooth at x along the element x[index] (a kink is there).
+
+    The jump between the right and left one-sided slopes is measured with steps h and h/16.
+    At a smooth point it is about h * f'' and shrinks with the step; across a kink it stays
+    (about) the size of the change of slope. x is perturbed in place and restored exactly.
+    """
+    x = _check_target("has_kink", x)
+    eps = DEFAULT_EPS if eps is None else float(eps)
+    xi = x[index]
+    h = eps * max(1.0, abs(xi))
+    f0 = _scalar("has_kink", f(x))
+    jumps = []
+    try:
+        for step in (h, h / 16):
+            x[index] = xi + step
+            f_plus = _scalar("has_kink", f(x))
+            x[index] = xi - step
+            f_minus = _scalar("has_kink", f(x))
+            x[index] = xi
+            right = (f_plus - f0) / ((xi + step) - xi)
+            left = (f0 - f_minus) / (xi - (xi - step))
+            jumps.append(abs(right - left))
+    finally:
+        x[index] = xi
+    noise = 64 * np.finfo(np.float64).eps * (abs(f0) + 1) / (h / 16)   # rounding in f, over h/16
+    return jumps[1] > noise and jumps[1] > 0.5 * jumps[0]

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import gradcheck
@@ -367,6 +367,7 @@ def test_correct_layer_passes_where_many_kinks_meet(n, d, m, seed):
 
 
 @given(n=dims, d=dims, seed=seeds)
+@example(n=2, d=2, seed=2203)     # the chain rule's 0 at x[0, 1] is outside both one-sided slopes
 def test_correct_model_passes_where_kinks_meet(n, d, seed):
     first = RefDense(d, 4, rng=seed)
     first.params["b"][...] = 0.0                   # with x[0] = 0 every hidden unit is at 0
@@ -376,6 +377,25 @@ def test_correct_model_passes_where_kinks_meet(n, d, seed):
     x[0] = 0.0
     report = check_model(model, MeanSquared(), x, normal((n, 2), seed + 1), seed=seed)
     assert report.passed, str(report)
+
+
+def test_model_bug_is_caught_even_where_kinks_meet():
+    first = RefDense(3, 4, rng=0)
+    first.params["b"][...] = 0.0
+    model = Container([first, RefReLU(), DoubledW(4, 2, rng=1)])
+    x = normal((4, 3))
+    x[0] = 0.0
+    report = check_model(model, MeanSquared(), x, normal((4, 2), 1))
+    assert [r.name for r in report.rows if r.status != "ok"] == ["layer 2 (DoubledW).W"]
+
+
+def test_has_kink():
+    at = np.zeros(1)
+    assert gradcheck.has_kink(lambda z: np.sum(np.abs(z)), at, (0,))
+    assert gradcheck.has_kink(lambda z: np.sum(np.maximum(z, 0) + 3 * z ** 2), at, (0,))
+    assert not gradcheck.has_kink(lambda z: np.sum(np.abs(z)), np.ones(1), (0,))
+    assert not gradcheck.has_kink(lambda z: np.sum(np.cos(5 * z)), np.full(1, 0.3), (0,))
+    assert at[0] == 0.0
 
 
 def test_wrong_derivative_at_a_kink_still_fails():
