@@ -242,6 +242,8 @@ def check_layer(layer, x, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
     rtol, atol: tolerances (see gradcheck.report); eps: relative finite-difference step.
     Returns a Report; report.passed is True when the structural checks hold and every element
     agrees or sits on a kink. A layer with `differentiable = False` gives a skipped report.
+    A layer with children accepts "loose kinks" like check_model; a leaf layer must give a
+    value between the one-sided slopes at a kink (a valid subgradient).
     """
     layer64 = _float64_layer("check_layer", layer)
     reason = _not_differentiable(layer)
@@ -266,7 +268,8 @@ def _check_layer64(layer, x, seed, rtol, atol, eps) -> Report:
         return layer.forward(x) * g
 
     title = f"{layer.name}: x {x.shape} -> y {y.shape}, {'train' if layer.training else 'eval'} mode"
-    return _core(title, _Target(layer, x, seed, terms), g, rtol, atol, eps)
+    composite = bool(layer.children())  # layers inside: several kinks may meet, as in a model
+    return _core(title, _Target(layer, x, seed, terms, loose_kinks=composite), g, rtol, atol, eps)
 
 
 def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:

@@ -100,9 +100,11 @@ def numerical_gradient(f, x: np.ndarray, eps: float | None = None) -> np.ndarray
 def has_kink(f, x: np.ndarray, index: tuple, eps: float | None = None) -> bool:
     """True if the scalar f is not smooth at x along the element x[index] (a kink is there).
 
-    The jump between the right and left one-sided slopes is measured with steps h and h/16.
-    At a smooth point it is about h * f'' and shrinks with the step; across a kink it stays
-    (about) the size of the change of slope. x is perturbed in place and restored exactly.
+    The jump between the right and left one-sided slopes is measured with steps h and h/16:
+    jump(h) ~ J + c * h, where c * h comes from the curvature (it shrinks with the step) and J
+    is the change of slope at a kink (it does not). Extrapolating to h = 0 gives
+    J = (16 jump(h/16) - jump(h)) / 15: a kink when J stands above rounding noise and is a
+    real share of jump(h/16). x is perturbed in place and restored exactly.
     """
     x = _check_target("has_kink", x)
     eps = DEFAULT_EPS if eps is None else float(eps)
@@ -123,4 +125,5 @@ def has_kink(f, x: np.ndarray, index: tuple, eps: float | None = None) -> bool:
     finally:
         x[index] = xi
     noise = 64 * np.finfo(np.float64).eps * (abs(f0) + 1) / (h / 16)   # rounding in f, over h/16
-    return jumps[1] > noise and jumps[1] > 0.5 * jumps[0]
+    J = (16 * jumps[1] - jumps[0]) / 15
+    return J > noise and J > 0.1 * jumps[1]

@@ -23,6 +23,7 @@ relu(x) - relu(-x) = x, whose chain-rule derivative at 0 is 0). check_model ther
 accepts a failing element that provably sits on a kink (numeric.has_kink: the jump between the
 one-sided slopes does not shrink with the step, as it would at a smooth point) even though its
 analytic value is outside them; such "loose kinks" are counted and reported apart (Row.n_loose).
+check_layer does the same for a layer with children (a block); a leaf layer stays strict.
 
 A NaN or inf, analytic or numeric, always fails.
 """

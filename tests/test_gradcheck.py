@@ -368,6 +368,7 @@ def test_correct_layer_passes_where_many_kinks_meet(n, d, m, seed):
 
 @given(n=dims, d=dims, seed=seeds)
 @example(n=2, d=2, seed=2203)     # the chain rule's 0 at x[0, 1] is outside both one-sided slopes
+@example(n=2, d=2, seed=7355)     # ...and here the slopes differ by only 2e-6 (a tiny kink)
 def test_correct_model_passes_where_kinks_meet(n, d, seed):
     first = RefDense(d, 4, rng=seed)
     first.params["b"][...] = 0.0                   # with x[0] = 0 every hidden unit is at 0
@@ -377,6 +378,16 @@ def test_correct_model_passes_where_kinks_meet(n, d, seed):
     x[0] = 0.0
     report = check_model(model, MeanSquared(), x, normal((n, 2), seed + 1), seed=seed)
     assert report.passed, str(report)
+
+
+def test_block_layer_is_judged_like_a_model():
+    first = RefDense(2, 4, rng=2203)
+    first.params["b"][...] = 0.0
+    block = Container([first, RefReLU(), RefDense(4, 3, rng=2204), RefReLU()])
+    x = np.array([[0.0, 0.0], [-0.0, -1.0]])
+    report = check_layer(block, x, seed=2203)
+    assert report.passed, str(report)
+    assert [r.name for r in report.rows][:2] == ["dx", "layer 0 (RefDense).W"]
 
 
 def test_model_bug_is_caught_even_where_kinks_meet():
