@@ -330,7 +330,7 @@ class CategoricalCrossEntropy(Loss):
         return f"CategoricalCrossEntropy(from_logits={self.from_logits})"
 
 
-class KLDivergence(Loss):
+class KLDivergence(CategoricalCrossEntropy):
     """Kullback-Leibler divergence KL(y_true || y_pred), averaged over the batch.
 
     y_pred: (N, K) probabilities q (default) or logits z (from_logits=True: log q = log_softmax(z)).
@@ -345,34 +345,14 @@ class KLDivergence(Loss):
     """
 
     def __init__(self, from_logits: bool = False, eps: float = EPS, name: str | None = None):
-        super().__init__(name)
-        self.from_logits = bool(from_logits)
-        self.eps = _check_eps(self.name, eps)
+        super().__init__(from_logits=from_logits, eps=eps, name=name)
 
     def forward(self, y_pred, y_true) -> float:
-        y_pred = self._check_pred(y_pred, ndim=2)
-        y = _targets_as_rows(self, y_pred, y_true)
-        N = y_pred.shape[0]
-        if self.from_logits:
-            log_q = log_softmax(y_pred)
-            self._save(z=y_pred, y=y)
-        else:
-            self._check_probabilities(y_pred, "y_pred")
-            q = np.clip(y_pred, self.eps, 1)
-            log_q = np.log(q)
-            self._save(q=q, y=y)
+        """KL(y || q) = cross-entropy(y, q) - entropy(y); backward is cross-entropy's."""
+        cross_entropy = super().forward(y_pred, y_true)
+        y = self._load()["y"]
         y_log_y = np.where(y > 0, y * np.log(np.where(y > 0, y, 1)), 0)
-        return float((y_log_y - y * log_q).sum() / N)
-
-    def backward(self) -> np.ndarray:
-        """dL/dq = -y / q / N from probabilities; dL/dz = (softmax(z) - y) / N from logits."""
-        cache = self._load()
-        y = cache["y"]
-        N = y.shape[0]
-        if self.from_logits:
-            with np.errstate(under="ignore"):
-                return (softmax(cache["z"]) - y) / N
-        return -y / cache["q"] / N
+        return cross_entropy + float(y_log_y.sum() / y.shape[0])
 
     def __repr__(self) -> str:
         return f"KLDivergence(from_logits={self.from_logits})"

@@ -150,6 +150,9 @@ def _batches(n: int, batch_size: int | None):
 
 
 def _is_classification(loss) -> bool:
+    """Cross-entropy against labels; KL divergence (a cross-entropy subclass) fits soft targets."""
+    if isinstance(loss, losses.KLDivergence):
+        return False
     return isinstance(loss, (losses.BinaryCrossEntropy, losses.CategoricalCrossEntropy))
 
 

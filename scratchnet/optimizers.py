@@ -187,7 +187,7 @@ class Momentum(Optimizer):
         w -= self.lr * p
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov accelerated gradient, in the form that only needs the gradient at w.
 
     p <- beta * p + g
@@ -197,13 +197,6 @@ class Nesterov(Optimizer):
     the same form as PyTorch's SGD(nesterov=True)). Compared with Momentum, the step uses the
     velocity it is about to have (beta * p) plus the fresh gradient.
     """
-
-    def __init__(self, lr: float, beta: float = 0.9, weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
-        self.beta = _number(self.name, "beta", beta, 0, 1)
-
-    def _init_state(self, w) -> dict:
-        return {"p": np.zeros_like(w)}
 
     def _update(self, w, g, state) -> None:
         p = state["p"]
