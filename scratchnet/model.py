@@ -40,7 +40,8 @@ META_KEY = "__meta__"
 
 
 class TrainingDiverged(RuntimeError, FloatingPointError):
-    """The loss became NaN or infinite during fit: usually the learning rate is too large."""
+    """The loss, the outputs or a parameter became NaN or infinite during fit: usually the
+    learning rate is too large."""
 
 
 # ===== History ==================================================================================
@@ -436,7 +437,9 @@ class Sequential(Layer):
         verbose:    0 silent; 1 one line per epoch (and a progress bar in long epochs);
                     2 the bar in every epoch.
         callbacks:  a list of scratchnet.callbacks.Callback.
-        Raises TrainingDiverged if the loss becomes NaN or inf, naming the epoch and batch.
+        Raises TrainingDiverged if the outputs or the loss become NaN or inf (or, at the end of
+        an epoch, a parameter), naming the epoch and batch; NumPy's overflow warnings are then
+        silenced, as the error says it all.
         """
         who = f"{self.name}.fit"
         self._set_loss_and_optimizer(who, loss, optimizer)
@@ -532,12 +535,18 @@ class Sequential(Layer):
         for b, s in enumerate(_batches(len(x), batch_size)):
             idx = order[s]
             x_batch, y_batch = x[idx], y[idx]
-            y_pred = self.forward(x_batch)
-            value = float(self.loss.forward(y_pred, y_batch))
-            if not math.isfinite(value):
-                self._diverged(value, epoch, b, info)
-            self.backward(self.loss.backward())
-            self.optimizer.step(self)
+            # A diverging model overflows somewhere (inf, then inf - inf = nan). NumPy's
+            # warnings about it are silenced here because the checks below catch every case
+            # and raise one clear TrainingDiverged instead.
+            with np.errstate(over="ignore", invalid="ignore"):
+                y_pred = self.forward(x_batch)
+                if not np.all(np.isfinite(y_pred)):
+                    self._diverged("the model's outputs became NaN or inf", epoch, b, info)
+                value = float(self.loss.forward(y_pred, y_batch))
+                if not math.isfinite(value):
+                    self._diverged(f"the loss became {value}", epoch, b, info)
+                self.backward(self.loss.backward())
+                self.optimizer.step(self)
             self.history.batch_loss.append(value)
             values = {"loss": value}
             values.update({name: fn(y_pred, y_batch) for name, fn in metric_fns})
@@ -546,12 +555,14 @@ class Sequential(Layer):
                 cb.on_batch_end(b, {"batch": b, "size": len(idx), "loss": value})
             if self.stop_training:
                 break
+        if not all(np.all(np.isfinite(p)) for p in self.parameters().values()):
+            self._diverged("a parameter became NaN or inf", epoch, b, info)
         return running.means()
 
-    def _diverged(self, value, epoch, batch, info):
+    def _diverged(self, what, epoch, batch, info):
         lr = getattr(self.optimizer, "lr", None)
         raise TrainingDiverged(
-            f"{self.name}.fit: training diverged: the loss became {value} at epoch "
+            f"{self.name}.fit: training diverged: {what} at epoch "
             f"{epoch + 1}/{info['epochs']}, batch {batch + 1}/{info['batches']}. Try a smaller "
             f"learning rate (the optimizer's lr is {lr}), or check the scale of the inputs.")
 

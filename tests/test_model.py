@@ -2,6 +2,7 @@
 save/load, History and metrics."""
 import json
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 import gradcheck
 from scratchnet import History, Sequential, TrainingDiverged, metrics
 from scratchnet.datasets import moons, xor
-from scratchnet.layers import Dense, Layer, ReLU, Sigmoid, Tanh
+from scratchnet.layers import Dense, Layer, ReLU, Sigmoid, Softmax, Tanh
 from scratchnet.losses import MSE, BinaryCrossEntropy, CategoricalCrossEntropy
 from scratchnet.optimizers import SGD, Adam
 
@@ -234,6 +235,42 @@ def test_divergence_names_epoch_and_batch():
     text = str(info.value)
     assert isinstance(info.value, FloatingPointError)
     assert "epoch " in text and "/20, batch " in text and "/4" in text and "smaller learning rate" in text
+
+
+def test_divergence_is_one_clear_error_without_numpy_warnings():
+    # NumPy's overflow warnings used to leak out before the TrainingDiverged error.
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(40, 3)), 100 * rng.normal(size=(40, 1))
+    model = Sequential([Dense(3, 16, rng=0), ReLU(), Dense(16, 1, rng=1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TrainingDiverged, match="epoch"):
+            model.fit(x, y, loss="mse", optimizer=SGD(1e6), epochs=20, batch_size=10, verbose=0)
+
+
+@pytest.mark.parametrize("layers, loss", [
+    (lambda: [Dense(2, 1, rng=0), Sigmoid()], BinaryCrossEntropy),
+    (lambda: [Dense(2, 3, rng=0), Softmax()], lambda: CategoricalCrossEntropy(from_logits=False))])
+def test_divergence_of_probability_outputs_is_training_diverged(layers, loss):
+    # NaN probabilities used to reach the loss's range check: "expected y_pred in [0, 1]
+    # (got logits?)", a wrong hint, instead of TrainingDiverged.
+    x, y = np.ones((4, 2)), np.array([0, 1, 1, 0])
+    model = Sequential(layers())
+    model.layers[0].params["W"][0, 0] = np.nan           # as after an overflowing update
+    with pytest.raises(TrainingDiverged, match=r"outputs became NaN or inf.*epoch 1/1, batch 1/1"):
+        model.fit(x, y, loss=loss(), optimizer=SGD(0.1), epochs=1, batch_size=None, verbose=0)
+
+
+def test_divergence_in_the_last_update_is_caught():
+    # One full-batch step whose update overflows: the loss was finite when measured, so only
+    # a check of the parameters after the epoch can see it (fit used to return inf weights).
+    x, y = np.array([[1e3], [-1e3]]), np.array([1e3, -1e3])
+    model = Sequential([Dense(1, 1, rng=0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TrainingDiverged, match="parameter became NaN or inf.*epoch 1/1"):
+            model.fit(x, y, loss="mse", optimizer=SGD(1e306), epochs=1, batch_size=None,
+                      verbose=0)
 
 
 def test_fit_error_paths():
