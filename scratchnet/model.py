@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import io
 import json
 import math
 import os
@@ -83,19 +84,19 @@ class History:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
     def to_csv(self, path) -> None:
-        """Write one row per epoch: epoch, then every recorded value."""
+        """Write one row per epoch: epoch, then every recorded value (atomically, as save)."""
         keys = list(self.history)
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["epoch"] + keys)
-            for i, epoch in enumerate(self.epoch):
-                writer.writerow([epoch] + [repr(self.history[k][i]) for k in keys])
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(["epoch"] + keys)
+        for i, epoch in enumerate(self.epoch):
+            writer.writerow([epoch] + [repr(self.history[k][i]) for k in keys])
+        atomic_write_text(os.fspath(path), text.getvalue())
 
     def to_json(self, path) -> None:
-        """Write {"epoch": [...], "history": {...}, "batch_loss": [...]} as JSON."""
+        """Write {"epoch": [...], "history": {...}, "batch_loss": [...]} as JSON (atomically)."""
         data = {"epoch": self.epoch, "history": self.history, "batch_loss": self.batch_loss}
-        with open(path, "w") as f:
-            json.dump(data, f, indent=1)
+        atomic_write_text(os.fspath(path), json.dumps(data, indent=1))
 
     @classmethod
     def from_json(cls, path) -> "History":
@@ -678,12 +679,22 @@ def atomic_savez(path: str, arrays: dict) -> None:
     Either the old file (or none) or the complete new one is at `path`, never a partial one;
     on any error the temporary file is removed and the error is raised again.
     """
+    _atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write `text` (UTF-8) to `path` in the same all-or-nothing way as atomic_savez."""
+    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _atomic_write(path: str, fill) -> None:
+    """fill(f) writes into a binary temporary file next to `path`; then fsync and rename."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)

@@ -402,6 +402,24 @@ def test_save_is_atomic(tmp_path, monkeypatch, failing):
     assert os.listdir(tmp_path) == ["w.npz"]          # no temporary file left behind
 
 
+@pytest.mark.parametrize("method", ["to_csv", "to_json"])
+def test_history_export_is_atomic(tmp_path, monkeypatch, method):
+    # to_csv/to_json used to open the target with "w": a failed write left it empty or cut.
+    h = History()
+    for epoch in range(3):
+        h.append(epoch, {"loss": 1.0 / (epoch + 1)})
+    path = tmp_path / "h.out"
+    path.write_text("the previous run")
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        getattr(h, method)(path)
+    monkeypatch.undo()
+    assert path.read_text() == "the previous run"
+    assert os.listdir(tmp_path) == ["h.out"]          # no temporary file left behind
+    getattr(h, method)(path)
+    assert "0.5" in path.read_text()
+
+
 def broken_files(tmp_path):
     """(name, path) of files that load must reject; made from a good save of mlp((2, 8, 2))."""
     good = tmp_path / "good.npz"
