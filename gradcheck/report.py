@@ -13,7 +13,9 @@ errors of 1e-8 to 1e-11; any real bug (a factor, a sign, a missing term) gives 1
 An element that fails this test but whose analytic value lies between the left and right
 one-sided differences (give or take KINK_SLACK, relative, because one-sided differences are only
 O(h) accurate) sits on a kink (ReLU at 0, a tie in a max): it is counted as a kink, not a
-failure. Any value between the two one-sided slopes is a valid subgradient there. At a smooth
+failure. Only where the one-sided slopes really split, by more than KINK_SPLIT relative (and
+atol): at a smooth point they differ by O(h) only, and such a narrow band, widened by the
+slack, would let a real error of up to 1e-4 (ten times rtol) pass as a "kink". Any value between the two one-sided slopes is a valid subgradient there. At a smooth
 point the two one-sided slopes differ by only O(h), so a real bug cannot hide in that band.
 
 Where SEVERAL kinks meet inside a model (an all-zero input row with zero biases puts every
@@ -36,6 +38,7 @@ import numpy as np
 RTOL = 1e-5
 ATOL = 1e-8
 KINK_SLACK = 1e-4      # widen the band [left, right] by this, relative (one-sided = O(h) accurate)
+KINK_SPLIT = 1e-3      # a kink: the one-sided slopes differ by more than this, relative
 N_WORST = 5            # how many worst elements a failing row shows
 
 
@@ -82,7 +85,11 @@ def compare(name, a, n, upper, lower, *, rtol=RTOL, atol=ATOL, batch_size=None,
     slack = np.maximum(KINK_SLACK * (np.abs(lo) + np.abs(hi)), atol)
     with np.errstate(invalid="ignore", over="ignore"):
         inside = (a >= lo - slack) & (a <= hi + slack) & np.isfinite(err)
-    kink = (err > rtol) & inside
+        # A kink splits the one-sided slopes by a real share of their size (ReLU at 0: the
+        # whole of it); at a smooth point they differ by only h * f'' (O(h), relative ~1e-5).
+        # There the band proves nothing, and the central difference alone decides.
+        split = (hi - lo) > np.maximum(KINK_SPLIT * (np.abs(lo) + np.abs(hi)), atol)
+    kink = (err > rtol) & inside & split
     bad = (err > rtol) & ~kink
     if kink_test is not None:
         for i in map(tuple, np.argwhere(bad & np.isfinite(err))):

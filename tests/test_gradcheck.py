@@ -340,6 +340,25 @@ def test_correct_relu_passes_exactly_at_kinks(n, d, seed):
     assert all(x[i] == 0 for _, i in report.kinks)           # ...and nothing else is
 
 
+class SlightlyOffTanh(RefTanh):
+    """Bug: dx is 1.0001 times too large, a 1e-4 relative error (10 times rtol)."""
+
+    def backward(self, dy):
+        return super().backward(dy) * 1.0001
+
+
+@given(n=dims, d=dims, seed=seeds)
+def test_smooth_points_are_not_kinks(n, d, seed):
+    # The kink band [left, right] was widened by 1e-4 relative even where the one-sided slopes
+    # agree (a smooth point): a correct tanh reported every element as a "kink", and a 1e-4
+    # relative error passed as one, so the effective tolerance was ten times rtol.
+    x = normal((n, d), seed)
+    good = check_layer(RefTanh(), x, seed=seed)
+    assert good.passed and good.kinks == [], str(good)
+    bad = check_layer(SlightlyOffTanh(), x, seed=seed)
+    assert not bad.passed and bad.kinks == [], str(bad)
+
+
 @given(n=dims, p=dims, seed=seeds)
 def test_correct_pair_max_passes_with_ties(n, p, seed):
     rng = np.random.default_rng(seed)
