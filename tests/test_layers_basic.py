@@ -113,6 +113,18 @@ def test_backward_changes_nothing_it_was_given(name):
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_caller_owns_the_output(name):
+    # Sigmoid, Tanh and Softmax used to keep the very array they returned and read it in
+    # backward: `p = softmax.forward(z); p[rows, labels] -= 1` then gave a silently wrong dx.
+    layer, x = _make(name)
+    dy = np.random.default_rng(1).standard_normal(layer.forward(x).shape)
+    dx_expected = layer.backward(dy)
+    y = layer.forward(x)
+    y[...] = 0.5                                       # the caller changes its output in place
+    np.testing.assert_array_equal(layer.backward(dy), dx_expected)
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
 def test_backward_before_forward_raises(name):
     layer, x = _make(name)
     with pytest.raises(RuntimeError, match="before forward"):

@@ -36,16 +36,19 @@ class Activation(Layer):
 
     forward keeps x and y; backward checks dy against y's shape. `differentiable` is False
     for layers whose backward cannot work (Step); gradient checkers skip those.
+    A layer whose backward reads y (Sigmoid, Tanh, Softmax: `backward_reads_y = True`) returns
+    a copy of y, so that a caller who changes its output in place cannot change dx.
     """
 
     differentiable = True
+    backward_reads_y = False
 
     def _start_forward(self, x):
         return self._check_input(x)
 
     def _finish_forward(self, x, y):
         self._save(x=x, y=y)
-        return y
+        return y.copy() if self.backward_reads_y else y
 
     def _start_backward(self, dy):
         """Return (x, y, dy) with dy checked to have y's shape."""
@@ -141,6 +144,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 class Sigmoid(Activation):
     """y = 1 / (1 + exp(-x)), any shape; stable for x = +-1e4."""
 
+    backward_reads_y = True
+
     def forward(self, x):
         x = self._start_forward(x)
         return self._finish_forward(x, sigmoid(x))
@@ -155,6 +160,8 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     """y = tanh(x), any shape."""
+
+    backward_reads_y = True
 
     def forward(self, x):
         x = self._start_forward(x)
@@ -195,6 +202,8 @@ class Softmax(Activation):
     x: any shape with at least one axis, e.g. (N, K) logits -> (N, K) probabilities.
     For training a classifier prefer a from-logits cross-entropy loss, which fuses the two.
     """
+
+    backward_reads_y = True
 
     def __init__(self, axis: int = -1, *, name: str | None = None):
         super().__init__(name)
