@@ -1,0 +1,102 @@
+"""Small helpers for the benchmarks: median timings, side-by-side timing, tables, machine facts.
+
+Timings on a shared machine are noisy, so every figure is a MEDIAN over repeats after a
+warm-up, and two implementations of the same work (ours and torch's) are timed in
+alternating blocks of calls, so that both see about the same background load.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import re
+import statistics
+import time
+
+
+def median_ms(fn, repeats: int, warmup: int = 2) -> float:
+    """Run fn() `warmup` times untimed, then `repeats` times; the median duration in ms."""
+    return paired_median_ms([fn], repeats, warmup)[0]
+
+
+def paired_median_ms(fns, repeats: int, warmup: int = 2, rounds: int = 3) -> list[float]:
+    """Median ms of each function in `fns` over `repeats` timed calls, run in alternating
+    BLOCKS: in each of `rounds` rounds, every function gets `warmup` untimed calls, then its
+    share of the timed calls. Blocks, not call-by-call alternation: a thread pool that spins
+    after its call (torch's OpenMP, OpenBLAS) would otherwise steal the cores of the next
+    call of the other library and slow it down (measured: up to 2x on 2 cores)."""
+    times = [[] for _ in fns]
+    rounds = max(1, min(rounds, repeats))
+    for r in range(rounds):
+        share = repeats // rounds + (1 if r < repeats % rounds else 0)
+        for k, fn in enumerate(fns):
+            for _ in range(warmup):
+                fn()
+            for _ in range(share):
+                t0 = time.perf_counter()
+                fn()
+                times[k].append(time.perf_counter() - t0)
+    return [1e3 * statistics.median(t) for t in times]
+
+
+def table(headers, rows) -> str:
+    """A plain-text table: columns padded to their widest cell, numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    for k, row in enumerate(cells):
+        parts = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(parts).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.2f}" if v < 100 else f"{v:.0f}"
+    return str(v)
+
+
+def ratio(ours: float | None, theirs: float | None) -> str | None:
+    """ours / theirs as text like '1.23x', or None when either is missing."""
+    if ours is None or theirs is None:
+        return None
+    return f"{ours / theirs:.2f}x"
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (or platform.processor() elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.+)$", f.read(), re.MULTILINE)
+        if m:
+            return m[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_lines() -> list[str]:
+    """Lines describing the machine, versions and threads, for the top of a report."""
+    import numba
+    import numpy as np
+    lines = [f"cpu: {cpu_model()}, os.cpu_count() {os.cpu_count()}, "
+             f"usable cores {len(os.sched_getaffinity(0))}",
+             f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}",
+             f"numba threads {numba.get_num_threads()}, threading layer "
+             f"{numba.config.THREADING_LAYER}, BLAS {blas_name()}"]
+    if hasattr(os, "getloadavg"):
+        lines.append("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+    return lines
+
+
+def blas_name() -> str:
+    """NumPy's BLAS library as numpy.show_config reports it, e.g. 'scipy-openblas 0.3.29'."""
+    import numpy as np
+    try:
+        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{info.get('name', '?')} {info.get('version', '')}".strip()
+    except Exception:                 # older NumPy without mode="dicts"
+        return "unknown"
