@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scratchnet import losses
 from scratchnet.callbacks import Callback
 from scratchnet.layers.activations import Sigmoid, Tanh
 from scratchnet.layers.base import Layer
@@ -318,10 +319,11 @@ class Tracer:
 def trace(model, x, y, loss, saturation_tol: float = 0.01) -> Tracer:
     """Run one traced forward and backward of `model` on (x, y) and return the Tracer.
 
-    model: a Sequential (or any Layer) with forward/backward; loss: a scratchnet loss.
-    x: the input batch, e.g. (N, D); y: the targets `loss` expects.
-    Parameters are not updated; the layers' grads hold this batch's gradients afterwards.
+    model: a Sequential (or any Layer) with forward/backward; loss: a scratchnet Loss or its
+    name ("mse", "cce", ...), as for fit. x: the input batch, e.g. (N, D); y: the targets
+    `loss` expects. Parameters are not updated; the layers' grads hold this batch's gradients.
     """
+    loss = losses.get(loss)
     tracer = Tracer(model, saturation_tol=saturation_tol)
     with tracer:
         out = model.forward(x)

@@ -161,6 +161,16 @@ def test_errors():
             tr.__enter__()
 
 
+def test_trace_takes_a_loss_name_like_fit():
+    # trace(model, x, y, "mse") used to die inside with "'str' object has no attribute 'forward'".
+    rng = np.random.default_rng(0)
+    model = mlp([2, 3, 1])
+    x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    assert trace(model, x, y, "mse").loss == pytest.approx(trace(model, x, y, MSE()).loss)
+    with pytest.raises(TypeError, match="losses.get"):
+        trace(model, x, y, 42)
+
+
 def test_gradient_norm_recorder_in_fit():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
