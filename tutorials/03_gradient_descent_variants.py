@@ -35,8 +35,9 @@ os.makedirs(OUT, exist_ok=True)
 
 
 def save(fig, name):
-    fig.savefig(os.path.join(OUT, name), dpi=100, bbox_inches="tight")
-    print(f"saved figure: {name}")
+    path = os.path.join(OUT, name)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    print(f"saved figure: {path}")
 
 
 # %% [markdown]
