@@ -177,9 +177,10 @@ print(f"test accuracy: {scores['accuracy']:.3f}")
 
 # %% [markdown]
 # ## 5. What did the first layer learn?
-# The six 5x5 filters of the first Conv2D, W (6, 1, 5, 5): red is a positive weight, blue a
-# negative one. Many look like the edge detector of part 1, stretched and rotated: a band of
-# blue beside a band of red. Then one test digit's six feature maps after conv1 + ReLU,
+# The six 5x5 filters of the first Conv2D, W (6, 1, 5, 5), each on its own colour scale
+# (red: its largest weights, blue: its smallest). After a few epochs on small images they are
+# still noisy, but several show a band of red beside a band of blue: the edge detector of
+# part 1, stretched and turned. Then one test digit's six feature maps after conv1 + ReLU,
 # (6, 16, 16): each map lights up where its filter's pattern appears in the digit.
 
 # %%
