@@ -104,10 +104,14 @@ def uniform(shape, low: float = -0.05, high: float = 0.05, rng=None, dtype=None)
     return as_rng(rng).uniform(low, high, size=shape).astype(_dtype("uniform", dtype))
 
 
-def _fans(shape, fan_in, fan_out) -> tuple[int, int]:
-    """fans(shape), with either value replaced where the caller gave it."""
+def _fans(who: str, shape, fan_in, fan_out) -> tuple[int, int]:
+    """fans(shape), with either value replaced where the caller gave it (a positive int)."""
+    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                  or value < 1):
+            raise ValueError(f"{who}: expected {name} to be a positive int, got {value!r}")
     auto_in, auto_out = fans(shape)
-    return (auto_in if fan_in is None else fan_in), (auto_out if fan_out is None else fan_out)
+    return (auto_in if fan_in is None else int(fan_in)), (auto_out if fan_out is None else int(fan_out))
 
 
 def xavier_normal(shape, rng=None, dtype=None, *, fan_in=None, fan_out=None) -> np.ndarray:
@@ -118,7 +122,7 @@ def xavier_normal(shape, rng=None, dtype=None, *, fan_in=None, fan_out=None) -> 
     For tanh, sigmoid and linear layers. fan_in/fan_out default to fans(shape).
     """
     shape = _check_shape("xavier_normal", shape)
-    f_in, f_out = _fans(shape, fan_in, fan_out)
+    f_in, f_out = _fans("xavier_normal", shape, fan_in, fan_out)
     return normal(shape, std=math.sqrt(2.0 / (f_in + f_out)), rng=rng, dtype=dtype)
 
 
@@ -128,7 +132,7 @@ def xavier_uniform(shape, rng=None, dtype=None, *, fan_in=None, fan_out=None) ->
     Same variance as xavier_normal, 2 / (fan_in + fan_out), since Var = a**2 / 3.
     """
     shape = _check_shape("xavier_uniform", shape)
-    f_in, f_out = _fans(shape, fan_in, fan_out)
+    f_in, f_out = _fans("xavier_uniform", shape, fan_in, fan_out)
     a = math.sqrt(6.0 / (f_in + f_out))
     return uniform(shape, -a, a, rng=rng, dtype=dtype)
 
@@ -140,14 +144,14 @@ def he_normal(shape, rng=None, dtype=None, *, fan_in=None) -> np.ndarray:
     2 / fan_in doubles it back so activations keep their scale. For ReLU-family layers.
     """
     shape = _check_shape("he_normal", shape)
-    f_in, _ = _fans(shape, fan_in, None)
+    f_in, _ = _fans("he_normal", shape, fan_in, None)
     return normal(shape, std=math.sqrt(2.0 / f_in), rng=rng, dtype=dtype)
 
 
 def he_uniform(shape, rng=None, dtype=None, *, fan_in=None) -> np.ndarray:
     """He/Kaiming uniform on [-a, a] with a = sqrt(6 / fan_in), so Var(W) = 2 / fan_in."""
     shape = _check_shape("he_uniform", shape)
-    f_in, _ = _fans(shape, fan_in, None)
+    f_in, _ = _fans("he_uniform", shape, fan_in, None)
     a = math.sqrt(6.0 / f_in)
     return uniform(shape, -a, a, rng=rng, dtype=dtype)
 
@@ -168,7 +172,8 @@ _BY_NAME = {
 
 def get(init):
     """Return the initializer named `init` ("he", "xavier", ...), or `init` itself if it is
-    callable (it will be called as init(shape, rng=rng, dtype=dtype)).
+    callable (it will be called as init(shape, rng=rng, dtype=dtype); layers check what it
+    returns with `initial_weight`).
 
     Unknown names raise ValueError listing the valid ones.
     """
@@ -182,6 +187,17 @@ def get(init):
         valid = ", ".join(repr(k) for k in _BY_NAME)
         raise ValueError(f"initializers.get: unknown initializer {init!r}; valid names are {valid}, "
                          f"or pass a callable") from None
+
+
+def initial_weight(who: str, init, shape: tuple, rng, dtype) -> np.ndarray:
+    """W = get(init)(shape, rng=rng, dtype=dtype), checked: a float array of exactly `shape`,
+    converted to `dtype` (a callable may ignore dtype) and copied (so that the layer owns it).
+    Raises a ValueError naming `who`."""
+    W = np.asarray(get(init)(shape, rng=rng, dtype=dtype))
+    if W.shape != tuple(shape) or W.dtype.kind not in "iuf":
+        raise ValueError(f"{who}: the initializer {name_of(init)} returned {W.dtype} of shape "
+                         f"{W.shape}; expected numbers of shape {tuple(shape)}")
+    return np.array(W, dtype=dtype)
 
 
 def name_of(init) -> str:

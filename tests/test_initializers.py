@@ -197,3 +197,28 @@ def test_layers_take_every_name(name):
     dense, maxout = Dense(6, 4, init=name, rng=0), Maxout(6, 4, 3, init=name, rng=0)
     assert dense.params["W"].shape == (6, 4) and maxout.params["W"].shape == (3, 6, 4)
     assert not dense.params["b"].any() and not maxout.params["b"].any()
+
+
+@pytest.mark.parametrize("fn", [init.he_normal, init.he_uniform, init.xavier_normal,
+                                init.xavier_uniform])
+@pytest.mark.parametrize("fan_in", [0, -3, 2.5, True])
+def test_bad_fan_override_is_a_clear_error(fn, fan_in):
+    # fan_in=0 used to end in a ZeroDivisionError, a negative one in "math domain error".
+    with pytest.raises((ValueError, TypeError), match=fn.__name__ + ".*fan_in"):
+        fn((3, 4), rng=0, fan_in=fan_in)
+
+
+@pytest.mark.parametrize("make", [lambda f: Dense(3, 2, init=f), lambda f: Maxout(3, 2, 2, init=f)])
+def test_layers_check_what_a_callable_initializer_returns(make, float32_default):
+    # A callable that ignores dtype used to leave float64 params in a float32 world, and one
+    # that returns the wrong shape failed only later, inside forward.
+    def ignores_dtype(shape, rng=None, dtype=None):
+        return np.full(shape, 0.5)
+    layer = make(ignores_dtype)
+    assert layer.params["W"].dtype == np.float32 and np.all(layer.params["W"] == 0.5)
+    assert layer.grads["W"].dtype == np.float32
+
+    def wrong_shape(shape, rng=None, dtype=None):
+        return np.zeros((7,), dtype=dtype)
+    with pytest.raises(ValueError, match=r"wrong_shape.*\(7,\)"):
+        make(wrong_shape)

@@ -270,7 +270,8 @@ class Maxout(Layer):
         self.k = positive_int(self.name, "k", k)
         self.init = init
         dtype = get_default_dtype()
-        W = initializers.get(init)((self.k, self.n_in, self.n_out), rng=as_rng(rng), dtype=dtype)
+        W = initializers.initial_weight(self.name, init, (self.k, self.n_in, self.n_out),
+                                        as_rng(rng), dtype)
         self._add_param("W", W)
         self._add_param("b", initializers.zeros((self.k, self.n_out), dtype=dtype))
 

@@ -82,7 +82,7 @@ class Dense(Layer):
         self.n_out = positive_int(self.name, "n_out", n_out)
         self.init = init
         dtype = get_default_dtype()
-        W = initializers.get(init)((self.n_in, self.n_out), rng=as_rng(rng), dtype=dtype)
+        W = initializers.initial_weight(self.name, init, (self.n_in, self.n_out), as_rng(rng), dtype)
         self._add_param("W", W)
         self._add_param("b", initializers.zeros((self.n_out,), dtype=dtype))
 
