@@ -153,6 +153,17 @@ def test_float32_in_float32_out(name):
         assert layer.params[k].dtype == np.float32 and layer.grads[k].dtype == np.float32
 
 
+@pytest.mark.parametrize("name", ["Dense", "Maxout"])
+def test_float32_layer_computes_in_float32_for_float64_input(name):
+    # A float32 Dense/Maxout fed float64 x (model.forward on a plain NumPy array) silently
+    # computed, returned and passed back float64: the whole model ran at float64 cost.
+    layer, x = _make(name)
+    layer.astype(np.float32)
+    y = layer.forward(x)                                     # x is float64
+    dx = layer.backward(np.random.default_rng(3).standard_normal(y.shape))
+    assert y.dtype == np.float32 and dx.dtype == np.float32
+
+
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
 def test_float32_agrees_with_float64(name):
     layer, x = _make(name)

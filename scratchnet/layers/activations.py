@@ -257,7 +257,7 @@ class Maxout(Layer):
     n_in: D input features; n_out: M outputs; k: number of pieces (k >= 1; k = 1 is Dense).
     init: initializer of W (name or callable, see scratchnet.initializers); b starts at zero.
     params: W (k, n_in, n_out), b (k, n_out), created in get_default_dtype().
-    forward: x (N, n_in) -> y (N, n_out).
+    forward: x (N, n_in) -> y (N, n_out), computed in the dtype of W (x and dy are converted).
     Ties: when several pieces share the max, the one with the LOWEST index j wins (argmax),
     and only it receives the gradient.
     """
@@ -280,6 +280,7 @@ class Maxout(Layer):
         x = self._check_input(x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise ValueError(f"{self.name}: expected x of shape (N, {self.n_in}), got shape {x.shape}")
+        x = x.astype(self.dtype, copy=False)       # a float32 layer computes in float32
         W, b = self.params["W"], self.params["b"]
         z = x @ W + b[:, None, :]                      # (N, D) @ (k, D, M) -> (k, N, M): all pieces
         winner = z.argmax(axis=0)                      # (N, M): index j of the max piece
@@ -295,7 +296,7 @@ class Maxout(Layer):
                   dL/db[j] = dz[j].sum(axis=0)     (M,), stacked (k, M)
                   dL/dx    = sum_j dz[j] @ W[j].T  (N, M) @ (M, D) -> (N, D)"""
         cache = self._load()
-        dy = self._check_grad(dy, cache["y_shape"])
+        dy = self._check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
         x, winner, W = cache["x"], cache["winner"], self.params["W"]
         pieces = np.arange(self.k)[:, None, None]      # (k, 1, 1)
         dz = np.where(winner[None] == pieces, dy[None], 0)   # (k, N, M)

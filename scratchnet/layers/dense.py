@@ -73,7 +73,8 @@ class Dense(Layer):
     rng:   None, an int seed or a numpy Generator, used by init.
 
     params: W (n_in, n_out), b (n_out,), created in get_default_dtype().
-    forward: x (N, n_in) -> y (N, n_out). For image-shaped input put a Flatten() first.
+    forward: x (N, n_in) -> y (N, n_out), computed in the dtype of W (x and dy are converted).
+    For image-shaped input put a Flatten() first.
     """
 
     def __init__(self, n_in: int, n_out: int, init="he", rng=None, *, name: str | None = None):
@@ -92,6 +93,7 @@ class Dense(Layer):
         if x.ndim != 2 or x.shape[1] != self.n_in:
             hint = f"; put a Flatten() before {self.name} for input with more axes" if x.ndim > 2 else ""
             raise ValueError(f"{self.name}: expected x of shape (N, {self.n_in}), got shape {x.shape}{hint}")
+        x = x.astype(self.dtype, copy=False)       # a float32 layer computes in float32
         y, cache = dense_forward(x, self.params["W"], self.params["b"])
         self._save(cache=cache, y_shape=y.shape)
         return y
@@ -100,7 +102,7 @@ class Dense(Layer):
         """dy: (N, n_out) -> dx: (N, n_in); fills grads W, b. See dense_backward for the math:
         dL/dx = dy @ W.T,  dL/dW = x.T @ dy,  dL/db = dy.sum(axis=0)."""
         cache = self._load()
-        dy = self._check_grad(dy, cache["y_shape"])
+        dy = self._check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
         dx, dW, db = dense_backward(dy, cache["cache"])
         self.grads["W"][...] = dW
         self.grads["b"][...] = db
