@@ -287,6 +287,7 @@ class Sequential(Layer):
         """x (N, ...) -> y (N, ...): each layer's output is the next layer's input."""
         if not self.layers:
             raise ValueError(f"{self.name}: has no layers; add some with add(layer)")
+        self._cache = None          # if a layer fails, no backward may run on mixed caches
         shapes = []
         for i, layer in enumerate(self.layers):
             x = self._run(i, layer, "forward", x)

@@ -82,6 +82,18 @@ def test_backward_before_forward_raises():
         mlp().backward(np.zeros((3, 2)))
 
 
+def test_failed_forward_leaves_no_backward_to_mix_caches():
+    # A forward that failed in layer 2 had already replaced the caches of layers 0 and 1, but
+    # backward still ran on the mix: dW of layer 0 came from the failed batch, silently.
+    model = Sequential([Dense(3, 4, rng=0), ReLU(), Dense(4, 2, rng=1)])
+    model.forward(np.ones((2, 3)))
+    model.layers[2].forward = lambda x: (_ for _ in ()).throw(ValueError("boom"))
+    with pytest.raises(ValueError, match="boom"):
+        model.forward(np.zeros((2, 3)))
+    with pytest.raises(RuntimeError, match="before forward"):
+        model.backward(np.ones((2, 2)))
+
+
 def test_forward_backward_is_the_chain_of_layers():
     rng = np.random.default_rng(0)
     model = mlp((3, 5, 4), act=Tanh)
