@@ -128,6 +128,8 @@ class CSVLogger(Callback):
     """Write one row per epoch to a CSV file: epoch, then every value in the epoch's logs.
 
     path:   the file; it is created (or emptied) when training begins, unless append=True.
+            Appending to a file that has a header keeps its columns: a value the run does not
+            log is written as nan, a value the file has no column for is a ValueError.
     The file is flushed after every row, so it can be read while training runs.
     """
 
@@ -141,17 +143,22 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs=None):
         resume = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
+        self._keys = None
+        if resume:                                  # the columns of the existing header
+            with open(self.path, newline="") as f:
+                self._keys = next(csv.reader(f), ["epoch"])[1:]
         self._file = open(self.path, "a" if self.append else "w", newline="")
         self._writer = csv.writer(self._file)
-        self._keys = None
-        self._need_header = not resume
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self._keys is None:
             self._keys = list(logs)
-            if self._need_header:
-                self._writer.writerow(["epoch"] + self._keys)
+            self._writer.writerow(["epoch"] + self._keys)
+        extra = [k for k in logs if k not in self._keys]
+        if extra:
+            raise ValueError(f"CSVLogger: {', '.join(map(repr, extra))} not among the file's "
+                             f"columns {self._keys} ({self.path}); log to a new file")
         self._writer.writerow([epoch] + [repr(float(logs.get(k, math.nan))) for k in self._keys])
         self._file.flush()
 

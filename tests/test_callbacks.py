@@ -81,6 +81,28 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     assert len(rows) == 6 and [r[0] for r in rows].count("epoch") == 1
 
 
+def test_csv_logger_append_keeps_the_file_columns(tmp_path):
+    # Appending a run without validation data to a file whose header has val_ columns used to
+    # write the new values under the wrong column names, silently.
+    x, y = moons(n=40, rng=1)
+    model = Sequential([Dense(2, 2, rng=0)])
+    path = tmp_path / "log.csv"
+    kw = dict(loss="cce", optimizer=SGD(0.1), verbose=0)
+    model.fit(x, y, epochs=1, validation_split=0.25, callbacks=[CSVLogger(path)], **kw)
+    h = model.fit(x, y, epochs=1, callbacks=[CSVLogger(path, append=True)], **kw)
+    with open(path, newline="") as f:
+        header, _, row = list(csv.reader(f))
+    assert header == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    values = dict(zip(header, row))
+    assert float(values["loss"]) == h["loss"][0] and float(values["accuracy"]) == h["accuracy"][0]
+    assert values["val_loss"] == "nan" and values["val_accuracy"] == "nan"
+    logger = CSVLogger(path, append=True)
+    logger.on_train_begin({})
+    with pytest.raises(ValueError, match=r"CSVLogger.*'mae'.*not among the file's columns"):
+        logger.on_epoch_end(0, {"loss": 1.0, "mae": 0.5})
+    logger.on_train_end({})
+
+
 def test_lambda_callback_hook_order_and_stop_from_a_batch():
     x, y = moons(n=20, rng=2)
     model = Sequential([Dense(2, 2, rng=0)])
