@@ -230,11 +230,25 @@ class Sequential(Layer):
                     if isinstance(layer, type) and issubclass(layer, Layer) else "")
             raise TypeError(f"{self.name}: layer {i} must be a scratchnet Layer, "
                             f"got {type(layer).__name__}{hint}")
+        self._check_not_inside(i, layer)
         if layer.name == type(layer).__name__:
             layer.name = f"{type(layer).__name__}[{i}]"
         self.layers.append(layer)
         self._cache = None
         return self
+
+    def _check_not_inside(self, i: int, layer: Layer) -> None:
+        """One layer object may sit in a model only once: a second use would overwrite the
+        first one's forward cache and, in backward, its grads (shared weights need the two
+        gradients summed). Raises ValueError naming both positions."""
+        if any(sub is self for sub in iter_layers(layer)):
+            raise ValueError(f"{self.name}: cannot add a model to itself (layer {i})")
+        mine = {id(sub): path for path, sub in named_layers(self)}
+        for sub in iter_layers(layer):
+            if id(sub) in mine:
+                raise ValueError(f"{self.name}: layer {i} ({layer.name}) holds {sub.name}, which is "
+                                 f"already in the model at position {mine[id(sub)]}; one layer "
+                                 f"object can be used once (make a new layer instead)")
 
     def children(self) -> list[Layer]:
         return list(self.layers)

@@ -77,6 +77,21 @@ def test_container_rejects_non_layers():
         Sequential().forward(np.zeros((1, 2)))
 
 
+def test_container_rejects_one_layer_object_twice():
+    # Sequential([d, Tanh(), d]) trained with wrong gradients, silently: the second use
+    # overwrote the first one's forward cache and its backward overwrote the first's grads.
+    d = Dense(3, 3, rng=0)
+    with pytest.raises(ValueError, match=r"layer 2 .*Dense\[0\].* already .*position 0"):
+        Sequential([d, Tanh(), d])
+    inner = Sequential([ReLU(), d])
+    with pytest.raises(ValueError, match="already"):
+        Sequential([inner, d])
+    with pytest.raises(ValueError, match="already"):
+        Sequential([Tanh(), inner]).add(inner)
+    with pytest.raises(ValueError, match="itself"):
+        inner.add(inner)
+
+
 def test_backward_before_forward_raises():
     with pytest.raises(RuntimeError, match="before forward"):
         mlp().backward(np.zeros((3, 2)))
