@@ -20,8 +20,9 @@ model) with its largest error, where it is, the analytic and numeric values ther
 elements sat on a kink. A failing row lists its worst elements (index, analytic, numeric, ratio)
 and hints: a ratio of 2 or 1/2 (a lost factor), -1 (a sign), N or 1/N (a sum or mean over the
 batch), 0 (a path the gradient never takes), a single element, a transposed matrix. Structural
-checks come first: shapes, inputs and params untouched by backward, linearity in dy, and the
-same result from the same seed. report.passed, report.rows, report.kinks, str(report).
+checks come first: shapes, x untouched by forward, inputs and params untouched by backward,
+linearity in dy, and the same result from the same seed. report.passed, report.rows,
+report.kinks, str(report).
 
 Tolerances (rtol=1e-5, atol=1e-8 by default, keyword arguments of every check) and the error
 metric are described in gradcheck/report.py; kinks (ReLU at 0, ties in a max) are accepted when

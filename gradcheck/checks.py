@@ -115,6 +115,7 @@ class _Target:
         self.layer, self.x, self.seed, self.terms = layer, x, seed, terms
         self.loose_kinks = loose_kinks     # True for models: several kinks may meet (report.py)
         self.slots = _param_slots(layer)
+        self.forward_changed_x = False     # set by the first forward (the caller's) and by run
 
     def live(self) -> dict[str, np.ndarray]:
         """The arrays the finite differences perturb: x first, then every parameter."""
@@ -126,6 +127,8 @@ class _Target:
         x0, dy0 = self.x.copy(), np.array(dy, copy=True)
         self.layer.reseed(self.seed)
         y = self.layer.forward(self.x)
+        self.forward_changed_x = self.forward_changed_x or not _same(self.x, x0)
+        self.x[...] = x0
         y0 = np.array(y, copy=True)
         dx = self.layer.backward(dy)
         grads = {name: np.array(owner.grads.get(key), dtype=np.float64, copy=True)
@@ -155,6 +158,9 @@ def _structural(t: _Target, g) -> tuple[list[Check], object, dict]:
     checks.append(Check("backward leaves x, y and dy unchanged", not changed,
                         f"changed in place: {', '.join(changed)} (build a new array instead of "
                         f"writing into it, e.g. np.where(mask, dy, 0), not dy[~mask] = 0)"))
+    checks.append(Check("forward leaves x unchanged", not t.forward_changed_x,
+                        "forward changed x in place (write the result into a new array, e.g. "
+                        "np.maximum(x, 0), not np.maximum(x, 0, out=x) or x[x < 0] = 0)"))
     checks.append(Check("backward leaves params unchanged", not moved,
                         f"backward changed {', '.join(moved)}: updating params is the optimizer's "
                         f"job; backward only fills grads"))
@@ -259,8 +265,10 @@ def check_layer(layer, x, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
 
 
 def _check_layer64(layer, x, seed, rtol, atol, eps) -> Report:
+    x_given = x.copy()
     layer.reseed(seed)
     y = np.asarray(layer.forward(x))
+    forward_changed_x = _restore(x, x_given)
     g = np.random.default_rng(seed).standard_normal(y.shape)
 
     def terms():                       # L = sum(y * g), one term per element of y
@@ -269,7 +277,16 @@ def _check_layer64(layer, x, seed, rtol, atol, eps) -> Report:
 
     title = f"{layer.name}: x {x.shape} -> y {y.shape}, {'train' if layer.training else 'eval'} mode"
     composite = bool(layer.children())  # layers inside: several kinks may meet, as in a model
-    return _core(title, _Target(layer, x, seed, terms, loose_kinks=composite), g, rtol, atol, eps)
+    target = _Target(layer, x, seed, terms, loose_kinks=composite)
+    target.forward_changed_x = forward_changed_x
+    return _core(title, target, g, rtol, atol, eps)
+
+
+def _restore(x: np.ndarray, x_given: np.ndarray) -> bool:
+    """Put x back to x_given; True if a forward had changed it in place."""
+    changed = not _same(x, x_given)
+    x[...] = x_given
+    return changed
 
 
 def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
@@ -308,8 +325,10 @@ def _targets(y) -> np.ndarray:
 
 
 def _check_model64(model, loss, x, y, seed, rtol, atol, eps) -> Report:
+    x_given = x.copy()
     model.reseed(seed)
     out = model.forward(x)
+    forward_changed_x = _restore(x, x_given)
     loss.forward(out, y)
     g = np.array(loss.backward(), dtype=np.float64)
 
@@ -325,7 +344,9 @@ def _check_model64(model, loss, x, y, seed, rtol, atol, eps) -> Report:
 
     title = (f"{model.name} + {type(loss).__name__}: x {x.shape} -> y {np.shape(out)}, "
              f"{'train' if model.training else 'eval'} mode")
-    return _core(title, _Target(model, x, seed, terms, loose_kinks=True), g, rtol, atol, eps)
+    target = _Target(model, x, seed, terms, loose_kinks=True)
+    target.forward_changed_x = forward_changed_x
+    return _core(title, target, g, rtol, atol, eps)
 
 
 def _loss_is_a_mean(loss, out, y) -> bool:

@@ -509,6 +509,24 @@ def test_backward_that_writes_into_dy_fails():
     assert not report.passed and not check.ok and "dy" in check.message
 
 
+class InPlaceForwardReLU(RefReLU):
+    def forward(self, x):
+        self._save(x=x)
+        return np.maximum(x, 0, out=x)            # writes into the caller's x
+
+
+def test_forward_that_writes_into_x_fails():
+    # It used to PASS: the first forward zeroed the negative entries of the checker's own x,
+    # so every later difference was taken at 0 and the zeros counted as kinks.
+    report = check_layer(InPlaceForwardReLU(), normal((3, 4)))
+    check = structural(report, "forward leaves x unchanged")
+    assert not report.passed and not check.ok and "forward" in check.message
+    assert structural(report, "backward leaves").ok      # backward is not to blame
+    model = Container([InPlaceForwardReLU(), RefDense(3, 4)])     # writes into the model's x
+    report = check_model(model, MeanSquared(), normal((2, 3)), normal((2, 4), 1))
+    assert not report.passed and not structural(report, "forward leaves x unchanged").ok
+
+
 def test_backward_that_updates_params_fails():
     report = check_layer(UpdatesParams(3, 2), normal((4, 3)))
     check = structural(report, "params unchanged")
