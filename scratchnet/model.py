@@ -699,7 +699,12 @@ def atomic_savez(path: str, arrays: dict) -> None:
 
 def atomic_write_text(path: str, text: str) -> None:
     """Write `text` (UTF-8) to `path` in the same all-or-nothing way as atomic_savez."""
-    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write `data` to `path` in the same all-or-nothing way as atomic_savez."""
+    _atomic_write(path, lambda f: f.write(data))
 
 
 def _atomic_write(path: str, fill) -> None:

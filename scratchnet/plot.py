@@ -8,12 +8,15 @@ returned figure shows itself; in a script, save it with `path=`.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
+
+from scratchnet.model import atomic_write_bytes
 
 # one colour per class, used both for regions (light) and for points (dark)
 _CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -22,12 +25,18 @@ _CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 # ----- small helpers ---------------------------------------------------------------------------
 def _save(fig: Figure, path) -> Figure:
-    """Save `fig` as `path` (PNG by default; folders are created) when path is given."""
+    """Save `fig` as `path` when path is given: the format follows the extension (PNG when
+    there is none), folders are created, and the file is replaced in one step (drawn in
+    memory, then written like Sequential.save), so a failure never leaves half a picture."""
     if path is not None:
-        folder = os.path.dirname(os.fspath(path))
+        path = os.fspath(path)
+        folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+        ext = os.path.splitext(path)[1].lstrip(".").lower()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext or "png", dpi=100, bbox_inches="tight")
+        atomic_write_bytes(path, buffer.getvalue())
     return fig
 
 

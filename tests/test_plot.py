@@ -194,3 +194,18 @@ def test_other_validation_errors(rng):
                                resolution=3)
     with pytest.raises(ValueError, match="plot_gradient_flow"):
         plot.plot_gradient_flow([])
+
+
+def test_saving_replaces_the_file_in_one_step(tmp_path, monkeypatch):
+    # savefig used to write straight into the target: a failure left half a picture there.
+    import os
+    path = tmp_path / "h.png"
+    plot.plot_history({"loss": [3.0, 2.0]}, path=path)
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        plot.plot_history({"loss": [1.0, 5.0, 2.0]}, path=path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["h.png"]
+    plot.plot_history({"loss": [1.0, 5.0, 2.0]}, path=tmp_path / "h.svg")   # format by extension
+    assert (tmp_path / "h.svg").read_text().lstrip().startswith("<?xml")
