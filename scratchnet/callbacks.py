@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
+import numbers
 import os
 import sys
 import time
@@ -76,6 +77,9 @@ class ProgressBar(Callback):
             raise ValueError(f"ProgressBar: expected every to be a positive int, got {every!r}")
         if bar not in ("auto", True, False):
             raise ValueError(f"ProgressBar: expected bar to be 'auto', True or False, got {bar!r}")
+        for what, value in (("width", width), ("min_batches", min_batches)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ProgressBar: expected {what} to be a positive int, got {value!r}")
         self.every, self.bar, self.width = every, bar, width
         self.min_batches, self.min_seconds = min_batches, min_seconds
         self.stream = stream
@@ -188,6 +192,11 @@ class EarlyStopping(Callback):
             raise ValueError(f"EarlyStopping: expected mode 'auto', 'min' or 'max', got {mode!r}")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping: expected patience to be an int >= 0, got {patience!r}")
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: expected monitor to be a name such as 'val_loss', "
+                            f"got {monitor!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real):
+            raise TypeError(f"EarlyStopping: expected min_delta to be a number >= 0, got {min_delta!r}")
         if not min_delta >= 0:
             raise ValueError(f"EarlyStopping: expected min_delta >= 0, got {min_delta!r}")
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)

@@ -60,6 +60,9 @@ def test_early_stopping_modes_and_min_delta():
     for bad in (dict(mode="up"), dict(patience=-1), dict(min_delta=-0.1)):
         with pytest.raises(ValueError, match="EarlyStopping"):
             EarlyStopping(**bad)
+    for bad in (dict(min_delta="0.1"), dict(monitor=3)):     # used to be bare Python TypeErrors
+        with pytest.raises(TypeError, match="EarlyStopping"):
+            EarlyStopping(**bad)
 
 
 def test_csv_logger_writes_one_row_per_epoch(tmp_path):
@@ -168,8 +171,9 @@ def test_progress_bar_in_plain_text_and_thinned_epochs():
     slow = io.StringIO()                             # "slow" epochs (over 0 s) get a bar too
     model.fit(x, y, epochs=1, batch_size=5, callbacks=[ProgressBar(min_seconds=0, stream=slow)])
     assert "8/8" in slow.getvalue()
-    with pytest.raises(ValueError, match="ProgressBar"):
-        ProgressBar(every=0)
+    for bad in (dict(every=0), dict(width=0), dict(width="30"), dict(min_batches=-1)):
+        with pytest.raises(ValueError, match="ProgressBar"):
+            ProgressBar(**bad)
 
 
 class Terminal(io.StringIO):
