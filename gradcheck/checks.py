@@ -195,13 +195,12 @@ def _rows(t: _Target, analytic: dict, rtol, atol, eps) -> list[Row]:
                                                f"expected shape {arr.shape}"]))
             continue
         central, upper, lower = finite_differences(lambda _: t.terms(), arr, eps, terms=True)
-        kink_test = None
-        if t.loose_kinks:
-            def kink_test(i, arr=arr):
-                return has_kink(lambda _: float(np.sum(t.terms())), arr, i, eps)
+        def proven_kink(i, arr=arr):
+            return has_kink(lambda _: float(np.sum(t.terms())), arr, i, eps)
         rows.append(compare(name, a, central, upper, lower, rtol=rtol, atol=atol,
                             batch_size=_batch_size(t.x), batch_axis=name == "dx",
-                            kink_test=kink_test))
+                            kink_test=proven_kink if t.loose_kinks else None,
+                            narrow_kink_test=proven_kink))
     return rows
 
 

@@ -15,7 +15,9 @@ one-sided differences (give or take KINK_SLACK, relative, because one-sided diff
 O(h) accurate) sits on a kink (ReLU at 0, a tie in a max): it is counted as a kink, not a
 failure. Only where the one-sided slopes really split, by more than KINK_SPLIT relative (and
 atol): at a smooth point they differ by O(h) only, and such a narrow band, widened by the
-slack, would let a real error of up to 1e-4 (ten times rtol) pass as a "kink". Any value between the two one-sided slopes is a valid subgradient there. At a smooth
+slack, would let a real error of up to 1e-4 (ten times rtol) pass as a "kink". In a narrower
+band (a kink whose two slopes nearly agree, like LeakyReLU(0.999) at 0) an element is a kink
+only if numeric.has_kink proves one. Any value between the two one-sided slopes is a valid subgradient there. At a smooth
 point the two one-sided slopes differ by only O(h), so a real bug cannot hide in that band.
 
 Where SEVERAL kinks meet inside a model (an all-zero input row with zero biases puts every
@@ -69,7 +71,7 @@ class Row:
 
 
 def compare(name, a, n, upper, lower, *, rtol=RTOL, atol=ATOL, batch_size=None,
-            batch_axis=False, kink_test=None) -> Row:
+            batch_axis=False, kink_test=None, narrow_kink_test=None) -> Row:
     """Compare analytic a with central differences n for one tensor; [lower, upper] is the
     range of slopes that the one-sided differences allow (see numeric.finite_differences).
 
@@ -77,6 +79,9 @@ def compare(name, a, n, upper, lower, *, rtol=RTOL, atol=ATOL, batch_size=None,
     (for the "ratio ~ N" hint); batch_axis: True when axis 0 of this tensor is the batch axis
     (dx). kink_test: None, or index -> bool telling whether a failing element sits on a kink;
     such an element is then accepted as a "loose kink" (check_model: several kinks may meet).
+    narrow_kink_test: None, or index -> bool, asked about a failing element inside a band
+    narrower than KINK_SPLIT (a smooth point, or a kink whose two slopes nearly agree):
+    it is a kink only if the test proves one.
     Returns a Row, with hints for a failing tensor.
     """
     a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
@@ -90,6 +95,9 @@ def compare(name, a, n, upper, lower, *, rtol=RTOL, atol=ATOL, batch_size=None,
         # There the band proves nothing, and the central difference alone decides.
         split = (hi - lo) > np.maximum(KINK_SPLIT * (np.abs(lo) + np.abs(hi)), atol)
     kink = (err > rtol) & inside & split
+    if narrow_kink_test is not None:
+        for i in map(tuple, np.argwhere((err > rtol) & inside & ~split)):
+            kink[i] = narrow_kink_test(i)
     bad = (err > rtol) & ~kink
     if kink_test is not None:
         for i in map(tuple, np.argwhere(bad & np.isfinite(err))):

@@ -359,6 +359,28 @@ def test_smooth_points_are_not_kinks(n, d, seed):
     assert not bad.passed and bad.kinks == [], str(bad)
 
 
+class NearlyLinearLeaky(Layer):
+    """Correct leaky ReLU with slope 0.999 below 0: a kink whose two slopes nearly agree."""
+
+    def forward(self, x):
+        self._save(x=x)
+        return np.where(x > 0, x, 0.999 * x)
+
+    def backward(self, dy):
+        return np.where(self._load()["x"] > 0, dy, 0.999 * dy)
+
+
+@given(n=dims, d=dims, seed=seeds)
+def test_kink_with_nearly_equal_slopes_passes(n, d, seed):
+    # The slopes 1 and 0.999 split by less than KINK_SPLIT, so only has_kink can tell this
+    # kink from a smooth point; a correct layer must pass, its zeros counted as kinks.
+    x = np.random.default_rng(seed).integers(-2, 3, size=(n, d)).astype(float)
+    x[0, 0] = 0.0
+    report = check_layer(NearlyLinearLeaky(), x, seed=seed)
+    assert report.passed, str(report)
+    assert sorted(i for _, i in report.kinks) == sorted(map(tuple, np.argwhere(x == 0)))
+
+
 @given(n=dims, p=dims, seed=seeds)
 def test_correct_pair_max_passes_with_ties(n, p, seed):
     rng = np.random.default_rng(seed)
