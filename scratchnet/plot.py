@@ -289,14 +289,18 @@ def plot_feature_maps(maps, index: int = 0, ncols=None, cmap="viridis", path=Non
 
 # ----- confusion matrix ------------------------------------------------------------------------
 def _class_labels(who: str, what: str, y) -> np.ndarray:
-    """Integer labels (N,) from ints (N,) or from scores / one-hot rows (N, K) (argmax)."""
+    """Integer labels (N,) from ints (N,) or a column (N, 1) of them, or from scores / one-hot
+    rows (N, K > 1) (argmax). A column of scores (one sigmoid output) must be thresholded first."""
     a = np.asarray(y)
-    if a.ndim == 2:
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]                                   # a column of labels, not K = 1 scores
+    elif a.ndim == 2:
         a = a.argmax(axis=1)
     if a.ndim != 1:
-        raise ValueError(f"{who}: expected {what} of shape (N,) or (N, K), got shape {a.shape}")
+        raise ValueError(f"{who}: expected {what} of shape (N,), (N, 1) or (N, K), got shape {a.shape}")
     if a.dtype.kind == "f" and np.any(a != np.round(a)):
-        raise ValueError(f"{who}: expected {what} to be integer class labels, got fractions")
+        raise ValueError(f"{who}: expected {what} to be integer class labels, got fractions; "
+                         f"threshold one-output scores first, e.g. (p > 0.5).astype(int)")
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{who}: expected {what} to hold integer labels, got dtype {a.dtype}")
     a = a.astype(np.int64)
@@ -308,7 +312,7 @@ def _class_labels(who: str, what: str, y) -> np.ndarray:
 def confusion_matrix(y_true, y_pred, k: int | None = None) -> np.ndarray:
     """Counts C (K, K): C[i, j] = number of examples of true class i predicted as class j.
 
-    y_true, y_pred: (N,) integer labels, or (N, K) one-hot rows / scores (argmax is taken).
+    y_true, y_pred: (N,) or (N, 1) integer labels, or (N, K) one-hot rows / scores (argmax).
     k: the number of classes K; default 1 + the largest label seen.
     The diagonal holds the correct answers; accuracy = trace(C) / N.
     """

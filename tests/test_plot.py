@@ -145,6 +145,16 @@ def test_confusion_matrix_one_hot_and_k():
     assert C[0, 0] == 1 and C[3, 3] == 1 and C[3, 0] == 1 and C.sum() == 3
 
 
+def test_confusion_matrix_label_columns():
+    # A (N, 1) column used to go through argmax over its single column: every label became 0,
+    # a silently wrong matrix for label columns and for one-output (sigmoid) predictions.
+    y_true = np.array([[0], [1], [1]])
+    C = plot.confusion_matrix(y_true, np.array([0, 1, 0]))
+    np.testing.assert_array_equal(C, [[1, 0], [1, 1]])
+    with pytest.raises(ValueError, match=r"y_pred.*fractions.*threshold"):
+        plot.confusion_matrix(y_true, np.array([[0.9], [0.2], [0.6]]))
+
+
 # ----- input validation ----------------------------------------------------------------------
 def test_decision_boundary_rejects_non_2d_points(rng):
     with pytest.raises(ValueError, match=r"plot_decision_boundary.*\(N, 2\).*\(10, 3\)"):
