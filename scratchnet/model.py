@@ -61,10 +61,15 @@ class History:
         self.batch_loss: list[float] = []
 
     def append(self, epoch: int, logs: dict) -> None:
-        """Record the logs (name -> number) of one epoch."""
+        """Record the logs (name -> number) of one epoch. Every list keeps one value per epoch:
+        a name missing from this epoch's logs gets nan, a new name gets nan for earlier epochs."""
+        before = len(self.epoch)
         self.epoch.append(int(epoch))
         for key, value in logs.items():
-            self.history.setdefault(key, []).append(float(value))
+            self.history.setdefault(key, [math.nan] * before).append(float(value))
+        for values in self.history.values():
+            if len(values) == before:
+                values.append(math.nan)
 
     def __getitem__(self, key: str) -> list[float]:
         if key not in self.history:

@@ -429,6 +429,21 @@ def test_save_is_atomic(tmp_path, monkeypatch, failing):
     assert os.listdir(tmp_path) == ["w.npz"]          # no temporary file left behind
 
 
+def test_history_keeps_one_value_per_epoch_for_every_key(tmp_path):
+    # A key that appeared in a later epoch made its list shorter than `epoch`: to_csv then
+    # died with IndexError and to_json wrote a file that from_json refuses.
+    h = History()
+    h.append(0, {"loss": 1.0})
+    h.append(1, {"loss": 0.5, "val_loss": 0.7})
+    h.append(2, {"val_loss": 0.6})
+    assert np.isnan(h["val_loss"][0]) and h["val_loss"][1:] == [0.7, 0.6]
+    assert np.isnan(h["loss"][2]) and h["loss"][:2] == [1.0, 0.5]
+    h.to_csv(tmp_path / "h.csv")
+    assert (tmp_path / "h.csv").read_text().splitlines()[1] == "0,1.0,nan"
+    h.to_json(tmp_path / "h.json")
+    assert History.from_json(tmp_path / "h.json").epoch == [0, 1, 2]
+
+
 @pytest.mark.parametrize("method", ["to_csv", "to_json"])
 def test_history_export_is_atomic(tmp_path, monkeypatch, method):
     # to_csv/to_json used to open the target with "w": a failed write left it empty or cut.
