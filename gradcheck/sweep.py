@@ -12,11 +12,13 @@ at some steps, the step is.
 from __future__ import annotations
 
 import copy
+import io
 import os
 
 import numpy as np
 
 from gradcheck.numeric import DEFAULT_EPS, numerical_gradient
+from scratchnet.model import atomic_write_bytes
 
 
 def _analytic_and_scalar(f_or_layer, x, df, seed):
@@ -46,7 +48,8 @@ def sweep_eps(f_or_layer, x, eps_values=None, ax=None, path=None, *, df=None, se
                 its gradient function (keyword df=).
     x:          input, e.g. (N, D); a float64 copy is used.
     eps_values: relative steps to try (default 13 values, 1e-1 ... 1e-12 and cbrt(eps)).
-    ax:         a matplotlib Axes to draw on (default: a new figure); path: save the figure there.
+    ax:         a matplotlib Axes to draw on (default: a new Figure, outside pyplot, so nothing
+                global changes); path: save the figure there (format from the extension).
     The error is ||a - n|| / (||a|| + ||n||) over all of dx (norms, so that near-zero
     elements do not dominate). Returns (eps_values, errors, fig), both as float64 arrays.
     """
@@ -62,8 +65,11 @@ def sweep_eps(f_or_layer, x, eps_values=None, ax=None, path=None, *, df=None, se
         errors.append(np.linalg.norm(a - n) / denom)
     errors = np.array(errors)
     fig = _plot(eps_values, errors, ax, _title(f_or_layer))
-    if path is not None:
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+    if path is not None:                   # drawn in memory, then written in one step
+        buffer = io.BytesIO()
+        ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+        fig.savefig(buffer, format=ext or "png", dpi=120, bbox_inches="tight")
+        atomic_write_bytes(os.fspath(path), buffer.getvalue())
     return eps_values, errors, fig
 
 
@@ -74,12 +80,9 @@ def _title(f_or_layer) -> str:
 
 def _plot(eps_values, errors, ax, title):
     """Log-log plot of error against step, with the default step marked."""
-    if ax is None:
-        import matplotlib
-        if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
-            matplotlib.use("Agg")          # headless: draw into memory, save with path=
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+    if ax is None:                         # a plain Figure: no pyplot, no global state, headless
+        from matplotlib.figure import Figure
+        ax = Figure(figsize=(6, 4)).add_subplot(1, 1, 1)
     fig = ax.figure
     floor = np.finfo(np.float64).tiny      # an exact 0 cannot go on a log axis
     ax.loglog(eps_values, np.maximum(errors, floor), "o-", label="relative error")

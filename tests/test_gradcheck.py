@@ -674,8 +674,6 @@ def test_sweep_eps_shows_the_v(tmp_path):
     assert err[1e-6] < 1e-3 * err[1e-1]           # truncation error on the big-step side
     assert err[1e-6] < 1e-3 * err[1e-12]          # rounding error on the small-step side
     assert (tmp_path / "v.png").stat().st_size > 0 and fig.axes
-    import matplotlib.pyplot as plt
-    plt.close(fig)
     eps2, errors2, _ = sweep_eps(lambda z: np.sum(np.sin(z)), np.linspace(-1, 1, 5),
                                  eps_values=[1e-1, 1e-6], df=np.cos)
     assert list(eps2) == [1e-1, 1e-6] and errors2[1] < errors2[0]
@@ -705,3 +703,18 @@ def test_python_m_gradcheck_options():
     verbose = subprocess.run([sys.executable, "-m", "gradcheck", "-k", "Identity", "--verbose",
                               "--seed", "3"], capture_output=True, text=True, timeout=60)
     assert "== Identity" in verbose.stdout and "tensor" in verbose.stdout
+
+
+def test_sweep_eps_leaves_no_pyplot_figures():
+    # sweep_eps drew with pyplot, so every call left a figure open in pyplot's global list
+    # (RuntimeWarning "More than 20 figures have been opened" in a loop) and could switch
+    # the process's matplotlib backend.
+    import warnings
+
+    import matplotlib.pyplot as plt
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(22):
+            sweep_eps(lambda z: np.sum(z ** 2), np.ones(2), eps_values=[1e-3], df=lambda z: 2 * z)
+    assert plt.get_fignums() == before
