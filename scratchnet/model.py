@@ -473,10 +473,26 @@ class Sequential(Layer):
         if val is not None:
             self._check_targets(who + " (validation data)", val[0], val[1], self.loss)
         metric_fns = _metric_functions(metrics, self.loss)
+        self._check_metrics(who, x, y, metric_fns)
         cbs = self._callbacks(who, callbacks, verbose)
         info = {"epochs": epochs, "batches": len(_batches(len(x), batch_size)),
                 "batch_size": batch_size or len(x), "samples": len(x)}
         return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs, info)
+
+    def _check_metrics(self, who, x, y, metric_fns) -> None:
+        """Before training: every metric must be able to measure the model's output (tried on
+        two examples), so that a wrong metric fails before any parameter has changed."""
+        if not metric_fns:
+            return
+        with self._eval_mode():
+            out = self.forward(x[:2])
+        for name, fn in metric_fns:
+            try:
+                fn(out, y[:2])
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"{who}: metric {name!r} cannot measure this model's output "
+                                f"(shape (N, ...) = {_shape_text(out.shape)}) against y of shape "
+                                f"{y.shape}: {exc}") from exc
 
     def _set_loss_and_optimizer(self, who, loss, optimizer) -> None:
         if loss is None and self.loss is None:

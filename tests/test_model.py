@@ -300,6 +300,16 @@ def test_divergence_in_the_last_update_is_caught():
                       verbose=0)
 
 
+def test_a_metric_that_cannot_measure_fails_before_any_update():
+    # metrics=["mse"] against (N,) labels failed only after the first update had changed W.
+    x, y = moons(n=20, rng=0)
+    model = mlp()
+    before = param_copies(model)
+    with pytest.raises(ValueError, match=r"fit: metric 'mse' cannot measure.*\(N, 2\).*same shape"):
+        model.fit(x, y, loss="cce", optimizer="sgd", metrics=["mse"], verbose=0)
+    assert_same_params(model, before)
+
+
 def test_fit_error_paths():
     x, y = moons(n=20, rng=0)
     model = mlp()
