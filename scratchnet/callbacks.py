@@ -10,7 +10,8 @@ fit calls, in this order:
 
 Epochs and batches are counted from 0 here (as in `History.epoch`); printed text counts from 1.
 Before training, fit sets `callback.model` (the Sequential) and `callback.params`
-(a dict with "epochs", "batches" per epoch, "batch_size" and "samples").
+(a dict with "epochs", "batches" per epoch, "batch_size", "samples" and "metrics", the names
+every epoch's logs will hold, such as ["loss", "accuracy", "val_loss", "val_accuracy"]).
 A callback stops training by setting `self.model.stop_training = True`; fit finishes the
 current batch and epoch and then returns.
 """
@@ -209,6 +210,13 @@ class EarlyStopping(Callback):
         self.stopped_epoch = None
         self.wait = 0
         self._best_params = None
+        names = self.params.get("metrics")
+        if names is not None and self.monitor not in names:    # fail before any update
+            raise ValueError(self._missing(names))
+
+    def _missing(self, names) -> str:
+        return (f"EarlyStopping: monitor {self.monitor!r} is not among the epoch's logs "
+                f"{sorted(names)}; pass validation data for 'val_...' names")
 
     def _improved(self, value: float) -> bool:
         if self.mode == "min":
@@ -218,8 +226,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the epoch's "
-                             f"logs {sorted(logs)}; pass validation data for 'val_...' names")
+            raise ValueError(self._missing(logs))
         value = float(logs[self.monitor])
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0

@@ -475,8 +475,10 @@ class Sequential(Layer):
         metric_fns = _metric_functions(metrics, self.loss)
         self._check_metrics(who, x, y, metric_fns)
         cbs = self._callbacks(who, callbacks, verbose)
+        logged = ["loss"] + [name for name, _ in metric_fns]
         info = {"epochs": epochs, "batches": len(_batches(len(x), batch_size)),
-                "batch_size": batch_size or len(x), "samples": len(x)}
+                "batch_size": batch_size or len(x), "samples": len(x),
+                "metrics": logged + (["val_" + k for k in logged] if val is not None else [])}
         return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs, info)
 
     def _check_metrics(self, who, x, y, metric_fns) -> None:
@@ -543,9 +545,9 @@ class Sequential(Layer):
             cb.set_model(self)
             cb.set_params(info)
         self.train()
-        for cb in cbs:
-            cb.on_train_begin({})
-        try:
+        try:                        # on_train_end runs for every callback, whatever fails
+            for cb in cbs:
+                cb.on_train_begin({})
             for epoch in range(info["epochs"]):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})

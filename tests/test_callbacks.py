@@ -46,7 +46,7 @@ def test_early_stopping_without_restore_keeps_last_weights():
     np.testing.assert_allclose(model.evaluate(*val)["loss"], h["val_loss"][-1], rtol=1e-12)
 
 
-def test_early_stopping_modes_and_min_delta():
+def test_early_stopping_modes_and_min_delta(tmp_path):
     x, y = moons(n=60, rng=0)
     model = Sequential([Dense(2, 8, rng=0), ReLU(), Dense(8, 2, rng=1)])
     stop = EarlyStopping(monitor="accuracy", patience=1, min_delta=10.0)
@@ -55,8 +55,15 @@ def test_early_stopping_modes_and_min_delta():
     assert len(h) == 3 and stop.best_epoch == 0           # nothing beats epoch 0 by 10
     assert EarlyStopping(monitor="loss").mode == "min"
     assert EarlyStopping(monitor="val_accuracy", mode="min").mode == "min"
+    before = model[0].params["W"].copy()
     with pytest.raises(ValueError, match="'val_loss' is not among"):
         model.fit(x, y, epochs=2, callbacks=[EarlyStopping()], verbose=0)
+    # it used to fail only at the end of the first epoch, after a full epoch of updates
+    np.testing.assert_array_equal(model[0].params["W"], before)
+    logger = CSVLogger(tmp_path / "log.csv")              # begun before EarlyStopping failed:
+    with pytest.raises(ValueError, match="'val_loss' is not among"):
+        model.fit(x, y, epochs=2, callbacks=[logger, EarlyStopping()], verbose=0)
+    assert logger._file is None                           # ...and still ended (file closed)
     for bad in (dict(mode="up"), dict(patience=-1), dict(min_delta=-0.1)):
         with pytest.raises(ValueError, match="EarlyStopping"):
             EarlyStopping(**bad)
@@ -119,7 +126,8 @@ def test_lambda_callback_hook_order_and_stop_from_a_batch():
     epoch = ["b0:8", "b1:8", "b2:4"]
     assert calls == ["begin", "e0", *epoch, "end0:['accuracy', 'loss']",
                      "e1", *epoch, "end1:['accuracy', 'loss']", "done"]
-    assert cb.params == {"epochs": 2, "batches": 3, "batch_size": 8, "samples": 20}
+    assert cb.params == {"epochs": 2, "batches": 3, "batch_size": 8, "samples": 20,
+                         "metrics": ["loss", "accuracy"]}
 
     def stop(batch, logs):
         model.stop_training = True
