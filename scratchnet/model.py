@@ -733,6 +733,8 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 def _atomic_write(path: str, fill) -> None:
     """fill(f) writes into a binary temporary file next to `path`; then fsync and rename."""
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     try:

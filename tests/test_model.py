@@ -472,6 +472,13 @@ def test_history_export_is_atomic(tmp_path, monkeypatch, method):
     assert "0.5" in path.read_text()
 
 
+def test_writing_into_a_missing_folder_names_the_folder(tmp_path):
+    # The error used to name only the hidden temporary file: ".w.npz.abc123.tmp".
+    for write in (mlp().save, History().to_json, History().to_csv):
+        with pytest.raises(FileNotFoundError, match=r"folder .*nowhere does not exist"):
+            write(tmp_path / "nowhere" / "w.npz")
+
+
 def broken_files(tmp_path):
     """(name, path) of files that load must reject; made from a good save of mlp((2, 8, 2))."""
     good = tmp_path / "good.npz"
