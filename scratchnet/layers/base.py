@@ -40,9 +40,16 @@ class Layer:
 
     # ----- the two methods every layer writes ------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: the input batch (N, ...) -> y: the output batch (N, ...). Keeps in the cache
+        (self._save) what backward will need; changes neither x nor any parameter."""
         raise NotImplementedError(f"{self.name}: forward is not implemented")
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        """dy = dL/dy, shaped like the last output y -> dx = dL/dx, shaped like its input x.
+
+        By the chain rule, dL/dx = (dy/dx)^T dL/dy and dL/dparam = (dy/dparam)^T dL/dy; each
+        layer writes these out for its own y (see its docstring). Fills self.grads, returns dx,
+        and never changes a parameter, x, y or dy."""
         raise NotImplementedError(f"{self.name}: backward is not implemented")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
