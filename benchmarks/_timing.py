@@ -82,13 +82,15 @@ def machine_lines() -> list[str]:
     """Lines describing the machine, versions and threads, for the top of a report."""
     import numba
     import numpy as np
-    lines = [f"cpu: {cpu_model()}, os.cpu_count() {os.cpu_count()}, "
-             f"usable cores {len(os.sched_getaffinity(0))}",
-             f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}",
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    lines = [f"cpu: {cpu_model()}, os.cpu_count() {os.cpu_count()}, usable cores {usable}",
+             f"python {platform.python_version()}, numpy {np.__version__}, "
+             f"numba {numba.__version__}",
              f"numba threads {numba.get_num_threads()}, threading layer "
              f"{numba.config.THREADING_LAYER}, BLAS {blas_name()}"]
     if hasattr(os, "getloadavg"):
-        lines.append("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        lines.append(f"load average (1, 5, 15 min): {load}")
     return lines
 
 

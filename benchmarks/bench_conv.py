@@ -43,11 +43,14 @@ POOL_SHAPES = [(6, 28, 28), (32, 32, 32)]      # (C, H, W), 2x2 windows, stride 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="batch 4, 2 repeats, no torch, no subprocesses")
-    p.add_argument("--reference", action="store_true", help="time the reference kernels on every shape")
+    p.add_argument("--quick", action="store_true",
+                   help="batch 4, 2 repeats, no torch, no subprocesses")
+    p.add_argument("--reference", action="store_true",
+                   help="time the reference kernels on every shape")
     p.add_argument("--no-torch", action="store_true", help="leave torch out even if installed")
     p.add_argument("--batch", type=int, default=None, help="batch size (default 64, --quick 4)")
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats (default 30, --quick 2)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="timed repeats (default 30, --quick 2)")
     args = p.parse_args(argv)
     args.batch = args.batch or (4 if args.quick else 64)
     args.repeats = args.repeats or (2 if args.quick else 30)
@@ -79,6 +82,7 @@ def backends(args, smallest: bool) -> list[str]:
 
 
 def rand(rng, shape):
+    """Standard-normal float32 numbers of the given shape."""
     return rng.standard_normal(shape, dtype=np.float32)
 
 
@@ -143,6 +147,7 @@ def pool_section(args, torch) -> str:
 
 
 def torch_pool_fns(torch, op, x, dy):
+    """torch's 2x2 max/avg pooling forward and forward+backward on x (N, C, H, W)."""
     pool = torch.nn.functional.max_pool2d if op == "maxpool" else torch.nn.functional.avg_pool2d
     xt, dyt = torch.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(dy)
 
@@ -179,6 +184,8 @@ def our_step(model, x, y):
 
 
 def torch_step(torch, kind, x, y):
+    """One torch training step (zero_grad, forward, cross-entropy, backward, SGD step) of the
+    same network as ours: kind "lenet" or "mlp"."""
     nn = torch.nn
     if kind == "lenet":
         model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
@@ -294,12 +301,14 @@ def memory_child(which: str, batch: int) -> None:
 
 
 def our_conv_step(x, W, b, dy):
+    """(out, dx, dW, db) of one numba conv forward+backward, stride 1, padding 1."""
     mod = kernels("conv", "numba")
     out, cache = mod.forward(x, W, b, 1, 1, 1)
     return (out,) + mod.backward(dy, cache)
 
 
 def torch_conv_step(x, W, b, dy):
+    """The same as our_conv_step, through torch's conv2d and autograd."""
     import torch
     torch.set_num_threads(numba.get_num_threads())
     xt, Wt, bt = (torch.from_numpy(a).requires_grad_() for a in (x, W, b))
