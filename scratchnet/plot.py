@@ -140,6 +140,16 @@ def _labels_of(who: str, y, n: int) -> np.ndarray:
     return np.rint(y).astype(np.int64)
 
 
+def _threshold_of(model):
+    """The binary threshold a fitted model's loss implies: 0 for logits (from_logits=True),
+    0.5 for probabilities; None when the model has no loss (then _classify guesses)."""
+    loss = getattr(model, "loss", None)
+    from_logits = getattr(loss, "from_logits", None)
+    if not isinstance(from_logits, bool):
+        return None
+    return 0.0 if from_logits else 0.5
+
+
 def _classify(who: str, scores: np.ndarray, m: int, threshold):
     """Turn model outputs for m grid points into (classes (m,), score (m,) or None).
 
@@ -168,7 +178,9 @@ def plot_decision_boundary(model_or_predict_fn, x, y, resolution: int = 200, pat
     model_or_predict_fn: a model (its predict, or forward) or a function x (M, 2) -> scores.
     x: (N, 2) points; y: (N,) labels, (N, 1) 0/1 targets or (N, K) one-hot rows.
     Multi-class output (M, K): the colour is the argmax class. Binary output (M,) or (M, 1):
-    the shading is the score, the black line is where it crosses `threshold`.
+    the shading is the score, the black line is where it crosses `threshold`. threshold None:
+    from the loss of a fitted model (0 for logits, 0.5 for probabilities), else 0.5 when every
+    score lies in [0, 1] and 0 otherwise.
     resolution: grid points per axis (resolution**2 predictions).
     """
     who = "plot_decision_boundary"
@@ -183,6 +195,8 @@ def plot_decision_boundary(model_or_predict_fn, x, y, resolution: int = 200, pat
     g1 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
     G0, G1 = np.meshgrid(g0, g1)
     grid = np.column_stack([G0.ravel(), G1.ravel()])          # (resolution**2, 2)
+    if threshold is None:
+        threshold = _threshold_of(model_or_predict_fn)
     classes, score = _classify(who, _predict_fn(model_or_predict_fn)(grid), len(grid), threshold)
     fig, ax = _figure_and_ax(ax)
     k = int(max(classes.max(), labels.max())) + 1

@@ -58,6 +58,24 @@ def test_plot_decision_boundary_png(tmp_path, rng, kind):
     assert_png(tmp_path / "db.png")
 
 
+def test_decision_boundary_threshold_follows_the_fitted_loss(rng):
+    # Logits that all happen to lie in [0, 1] were thresholded at 0.5 as if they were
+    # probabilities: a boundary line was drawn where the model has none (all logits > 0).
+    from scratchnet import Sequential
+    from scratchnet.layers import Dense
+    from scratchnet.losses import BinaryCrossEntropy
+    x, y = rng.uniform(-1, 1, size=(20, 2)), np.arange(20) % 2
+    model = Sequential([Dense(2, 1, rng=0)])
+    model.fit(x, y, loss=BinaryCrossEntropy(from_logits=True), optimizer="sgd", epochs=1,
+              verbose=0)
+    model[0].params["W"][...] = [[0.1], [0.0]]
+    model[0].params["b"][...] = 0.5                       # logits in (0.38, 0.62): all class 1
+    fig = plot.plot_decision_boundary(model, x, y, resolution=20)
+    assert len(fig.axes[0].collections) == 2              # shading and points, no boundary line
+    fig = plot.plot_decision_boundary(model, x, y, resolution=20, threshold=0.5)
+    assert len(fig.axes[0].collections) == 3              # an explicit threshold still rules
+
+
 def test_plot_decision_boundary_into_given_axes(rng):
     fig = Figure()
     axes = fig.subplots(1, 2)
