@@ -77,7 +77,7 @@ class Conv2D(Layer):
         self.init = init
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         dtype = get_default_dtype()
-        self._add_param("W", initializers.get(init)(shape, rng=as_rng(rng), dtype=dtype))
+        self._add_param("W", initializers.initial_weight(self.name, init, shape, as_rng(rng), dtype))
         self._add_param("b", initializers.zeros((self.out_channels,), dtype=dtype))
 
     def output_shape(self, x_shape) -> tuple[int, int, int, int]:
