@@ -239,3 +239,22 @@ def test_bad_channel_counts():
         Conv2D(0, 1, 3)
     with pytest.raises(TypeError, match="out_channels"):
         Conv2D(1, 2.0, 3)
+
+
+def test_numba_work_buffers_are_not_shared_between_pending_backwards():
+    """conv_numba reuses scratch buffers between calls; a forward of a second layer between a
+    layer's forward and backward must not change the first layer's gradients (kept col matrix
+    in one case, scratch-chunked batches in the other)."""
+    from scratchnet.kernels import conv_numba, conv_reference
+    rng = np.random.default_rng(7)
+    for N, H in ((2, 6), (40, 40)):          # one chunk (col kept in the cache) / several chunks
+        x1, x2 = rng.normal(size=(N, 2, H, H)), rng.normal(size=(N, 2, H, H))
+        W1, W2 = rng.normal(size=(3, 2, 3, 3)), rng.normal(size=(3, 2, 3, 3))
+        b = np.zeros(3)
+        out1, cache1 = conv_numba.forward(x1, W1, b, 1, 1, 1)
+        conv_numba.forward(x2, W2, b, 1, 1, 1)                 # another layer runs in between
+        dout = rng.normal(size=out1.shape)
+        got = conv_numba.backward(dout, cache1)
+        want = conv_reference.backward(dout, conv_reference.forward(x1, W1, b, 1, 1, 1)[1])
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9)

@@ -26,6 +26,23 @@ from scratchnet.kernels.geometry import check_conv, check_dout
 
 CHUNK_BYTES = 4 << 20     # size of one im2col buffer: about 4 MB
 
+_scratch_buffers: dict = {}
+
+
+def _scratch(slot: str, size: int, dtype) -> np.ndarray:
+    """A 1-D work buffer of at least `size` elements, kept between calls.
+
+    A fresh multi-megabyte np.empty is new memory from the OS each time, and touching it
+    for the first time costs page faults: about 2 ms per 4 MB buffer, as much as the
+    im2col itself. Only buffers that do not outlive a call are taken from here (never a
+    col matrix kept in a cache). Not safe for two threads running convolutions at once.
+    """
+    key = (slot, np.dtype(dtype))
+    buf = _scratch_buffers.get(key)
+    if buf is None or buf.size < size:
+        buf = _scratch_buffers[key] = np.empty(size, dtype=dtype)
+    return buf[:size]
+
 
 @numba.njit(cache=True)
 def _im2col(x, n0, G, col, KH, KW, sh, sw, pt, pl, dh, dw, HO, WO):
@@ -90,8 +107,9 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     out = np.empty((N, C_out, HO, WO), dtype=W.dtype)
     K, HW, G, args = _geometry(x, W, out.shape, stride, padding, dilation)
     Wm = W.reshape(C_out, K)
-    col_buf = np.empty(K * G * HW, dtype=W.dtype)
-    out_buf = np.empty(C_out * G * HW, dtype=W.dtype)
+    keep = G >= N                       # one chunk: the col matrix goes into the cache
+    col_buf = np.empty(K * G * HW, dtype=W.dtype) if keep else _scratch("col", K * G * HW, W.dtype)
+    out_buf = _scratch("out", C_out * G * HW, W.dtype)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
         col = col_buf[:K * g * HW].reshape(K, g * HW)
@@ -99,8 +117,8 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
         y = np.matmul(Wm, col, out=out_buf[:C_out * g * HW].reshape(C_out, g * HW))
         out[n0:n0 + g] = y.reshape(C_out, g, HO, WO).transpose(1, 0, 2, 3)
     out += b[None, :, None, None]
-    keep = col if G >= N else None      # the whole batch was one chunk: backward reuses its col
-    return out, (x, W, stride, padding, dilation, out.shape, keep)
+    kept_col = col if keep else None    # the whole batch was one chunk: backward reuses its col
+    return out, (x, W, stride, padding, dilation, out.shape, kept_col)
 
 
 def backward(dout, cache):
@@ -119,8 +137,8 @@ def backward(dout, cache):
     dx = np.zeros_like(x)
     dWm = np.zeros((C_out, K), dtype=W.dtype)
     dW_part = np.empty_like(dWm)
-    col_buf = np.empty(K * G * HW, dtype=W.dtype) if kept_col is None else None
-    dcol_buf = np.empty(K * G * HW, dtype=W.dtype)
+    col_buf = _scratch("col", K * G * HW, W.dtype) if kept_col is None else None
+    dcol_buf = _scratch("dcol", K * G * HW, W.dtype)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
         dcol = dcol_buf[:K * g * HW].reshape(K, g * HW)
