@@ -140,6 +140,7 @@ def _direct_backward(xp, W, dout, dh, dw, dxp, dW_n):
     L = (HO - 1) * Wp + WO
     for n in numba.prange(N):
         dy = np.zeros(L, dtype=dout.dtype)
+        zero = dy[0]                    # a 0 of dout's dtype: the dW sum stays in float32 for float32
         for o in range(C_out):
             for i in range(HO):
                 for j in range(WO):
@@ -151,7 +152,7 @@ def _direct_backward(xp, W, dout, dh, dw, dxp, dW_n):
                     for kw in range(KW):
                         w, off = W[o, c, kh, kw], kh * dh * Wp + kw * dw
                         x_seg, dx_seg = x_flat[off:][:L], dx_flat[off:][:L]
-                        s = dy[0] * 0
+                        s = zero
                         for q in range(L):
                             s += dy[q] * x_seg[q]
                             dx_seg[q] += w * dy[q]
