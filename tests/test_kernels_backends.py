@@ -71,6 +71,22 @@ def test_conv_numba_equals_reference(case):
     _compare_conv("numba", case)
 
 
+@pytest.mark.parametrize("direct_max_k", [0, 10**6], ids=["im2col-only", "direct-when-stride-1"])
+@settings(max_examples=40)
+@given(case=conv_cases())
+def test_conv_numba_both_paths_equal_reference(direct_max_k, case):
+    """conv_numba has two paths (im2col + BLAS, and direct loops for stride 1 and small
+    C_in*KH*KW). The drawn filters are small, so by default every stride-1 case goes direct;
+    moving the threshold sends every case through im2col, or every stride-1 case direct."""
+    conv = kernels("conv", "numba")
+    saved = conv.DIRECT_MAX_K
+    conv.DIRECT_MAX_K = direct_max_k
+    try:
+        _compare_conv("numba", case)
+    finally:
+        conv.DIRECT_MAX_K = saved
+
+
 @settings(max_examples=4)
 @given(conv_cases(tiny=True))
 def test_conv_cuda_equals_reference(case):
@@ -145,21 +161,25 @@ def test_maxpool_extreme_values_stay_finite(backend):
     assert np.isfinite(kernels("maxpool", backend).backward(np.ones_like(out), cache)).all()
 
 
-def test_numba_conv_is_deterministic():
+@pytest.mark.parametrize("stride", [1, 2], ids=["direct", "im2col"])
+def test_numba_conv_is_deterministic(stride):
+    """Parallel loops must not make results depend on thread timing (bit-for-bit equal)."""
     rng = np.random.default_rng(1)
     x, W, b = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     conv = kernels("conv", "numba")
     runs = []
     for _ in range(2):
-        out, cache = conv.forward(x, W, b, 2, 1, 1)
+        out, cache = conv.forward(x, W, b, stride, 1, 1)
         runs.append((out,) + conv.backward(out, cache))
     for a, b2 in zip(*runs):
         np.testing.assert_array_equal(a, b2)
 
 
 def test_numba_conv_chunks_the_batch(monkeypatch):
-    """A tiny chunk budget forces one image per chunk; the result must not change."""
+    """A tiny chunk budget forces one image per chunk; the result must not change.
+    (DIRECT_MAX_K = 0 keeps this small filter on the im2col path, where chunks exist.)"""
     conv = kernels("conv", "numba")
+    monkeypatch.setattr(conv, "DIRECT_MAX_K", 0)
     rng = np.random.default_rng(2)
     x, W, b = rng.standard_normal((4, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
     dout = rng.standard_normal((4, 3, 6, 6))
