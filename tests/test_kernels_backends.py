@@ -141,6 +141,23 @@ def test_pool_cuda_equals_reference(op, case):
     _compare_pool(op, "cuda", case)
 
 
+@pytest.mark.parametrize("shape, kernel", [((2, 3, 7, 9), (3, 2)), ((1, 2, 8, 8), (2, 2)),
+                                           ((2, 1, 5, 4), (2, 3))])
+def test_avgpool_numba_tiled_backward_fills_every_cell(shape, kernel):
+    """stride = kernel, no padding: numba's backward writes dx into uninitialised memory, so
+    cells that no window covers (H, W not multiples of the kernel) must be set to 0 too."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape)
+    ref, fast = kernels("avgpool", "reference"), kernels("avgpool", "numba")
+    out_r, cache_r = ref.forward(x, kernel, None, 0)
+    out_f, cache_f = fast.forward(x, kernel, None, 0)
+    np.testing.assert_allclose(out_f, out_r, rtol=1e-12, atol=1e-12)
+    dout = rng.standard_normal(out_r.shape)
+    for _ in range(3):        # fresh np.empty blocks may hold old numbers: every call must clear them
+        np.testing.assert_allclose(fast.backward(dout, cache_f), ref.backward(dout, cache_r),
+                                   rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
 def test_maxpool_tie_goes_to_first_in_row_major_order(backend):
     x = np.ones((1, 1, 4, 4))
