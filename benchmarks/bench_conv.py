@@ -50,10 +50,13 @@ def parse_args(argv=None):
     p.add_argument("--no-torch", action="store_true", help="leave torch out even if installed")
     p.add_argument("--batch", type=int, default=None, help="batch size (default 64, --quick 4)")
     p.add_argument("--repeats", type=int, default=None,
-                   help="timed repeats (default 30, --quick 2)")
+                   help="timed repeats (default 30, --quick 2; training steps: 4x as many)")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="alternating rounds of ours vs torch (default 6, --quick 1; steps: 2x)")
     args = p.parse_args(argv)
     args.batch = args.batch or (4 if args.quick else 64)
     args.repeats = args.repeats or (2 if args.quick else 30)
+    args.rounds = args.rounds or (1 if args.quick else 6)
     args.warmup = 1 if args.quick else 3
     return args
 
@@ -111,8 +114,8 @@ def timed_pair(args, fns, tfns, backend) -> list:
         reps = args.repeats if backend == "numba" else max(2, min(args.repeats, 5))
         ours = [paired_median_ms([fn], reps, warmup=1)[0] for fn in fns]
         return ours + [None, None, None, None]
-    ours_f, torch_f = paired_median_ms([fns[0], tfns[0]], args.repeats, args.warmup)
-    ours_b, torch_b = paired_median_ms([fns[1], tfns[1]], args.repeats, args.warmup)
+    ours_f, torch_f = paired_median_ms([fns[0], tfns[0]], args.repeats, args.warmup, args.rounds)
+    ours_b, torch_b = paired_median_ms([fns[1], tfns[1]], args.repeats, args.warmup, args.rounds)
     return [ours_f, ours_b, torch_f, torch_b, ratio(ours_f, torch_f), ratio(ours_b, torch_b)]
 
 
@@ -215,7 +218,9 @@ def step_section(args, torch) -> str:
         with float32_default():
             model = lenet() if kind == "lenet" else mlp()
         fns = [our_step(model, x, y)] + ([torch_step(torch, kind, x, y)] if torch else [])
-        times = paired_median_ms(fns, args.repeats, args.warmup)
+        # a step is short and the ratio is a goal: more repeats, in more alternating rounds, so
+        # that a slow drift of the machine's load falls on both libraries alike
+        times = paired_median_ms(fns, 4 * args.repeats, args.warmup, 2 * args.rounds)
         rows.append([name, times[0], times[1] if torch else None,
                      ratio(times[0], times[1]) if torch else None])
     return table(["training step (batch %d, float32)" % args.batch, "ours ms", "torch ms",
@@ -341,7 +346,9 @@ def main(argv=None) -> None:
     print("\n".join(machine_lines()))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads" if torch
           else "torch: not used (not installed, --quick or --no-torch): no ratios")
-    print(f"batch {args.batch}, median of {args.repeats} repeats after {args.warmup} warm-up(s)\n")
+    print(f"batch {args.batch}, median of {args.repeats} repeats (training steps: "
+          f"{4 * args.repeats}) in {args.rounds} alternating rounds (steps: {2 * args.rounds}), "
+          f"{args.warmup} warm-up call(s) per round\n")
     for title, make in [("CONV", lambda: conv_section(args, torch)),
                         ("POOLING", lambda: pool_section(args, torch)),
                         ("TRAINING STEP", lambda: step_section(args, torch))]:
