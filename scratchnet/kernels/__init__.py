@@ -33,6 +33,10 @@ vs. on its own; 3 runs of each set-up, interleaved):
     workqueue (scratchnet)         alone 1.4-2.1 ms    after matmul 2.1-2.4 ms
     omp + OMP_WAIT_POLICY=passive  alone 1.5-2.1 ms    after matmul 2.3-2.4 ms
 So a spinning OpenMP pool costs up to 10 ms per call after BLAS; workqueue removes it.
+Its price is a fixed cost per parallel kernel call: waking the sleeping worker took
+0.10-0.14 ms for an empty prange loop on a quiet 2-core machine (0.002 ms on spinning omp),
+which is why small pooling calls gain little from their second thread.
+(benchmarks/RESULTS.md, "Waking numba's threads".)
 """
 import os
 
