@@ -30,6 +30,15 @@ def pool_layers(draw, cls):
     return cls(k, stride, padding), (x.reshape(shape) * 0.1).astype(np.float64)
 
 
+@pytest.mark.parametrize("kernel", [2, (2, 3)])
+def test_gradcheck_avgpool_numba_tiled_path(kernel):
+    """stride = kernel, no padding: numba's backward takes its one-write-per-cell path. A 5x7
+    input leaves rows and columns that no window covers; their gradient must be exactly 0."""
+    x = np.random.default_rng(4).standard_normal((2, 2, 5, 7))
+    report = gradcheck.check_layer(AvgPool2D(kernel, backend="numba"), x)
+    assert report.passed, report
+
+
 @pytest.mark.parametrize("backend", ["reference", "numba"])
 @pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D])
 @settings(max_examples=10)
