@@ -60,6 +60,25 @@ def test_gradcheck_every_cpu_backend(backend, case):
     assert report.passed, report
 
 
+@pytest.mark.parametrize("path", ["im2col", "wide", "direct"])
+@settings(max_examples=6)
+@given(case=conv_layers())
+def test_gradcheck_every_numba_path(path, case):
+    """The numba backend picks one of three paths per call (conv_numba._path); small drawn
+    filters would all go one way, so each path is forced here (stride-1 paths fall back to
+    im2col on strided cases)."""
+    from scratchnet.kernels import conv_numba
+    layer, x = case
+    layer.backend = "numba"
+    saved = conv_numba._path
+    conv_numba._path = lambda W, stride: path if stride == (1, 1) else "im2col"
+    try:
+        report = gradcheck.check_layer(layer, x)
+    finally:
+        conv_numba._path = saved
+    assert report.passed, report
+
+
 def test_gradcheck_cuda_backend():
     layer = Conv2D(1, 2, (2, 3), stride=(2, 1), padding=((1, 0), (0, 1)), dilation=(1, 2),
                    rng=0, backend="cuda")
@@ -241,20 +260,26 @@ def test_bad_channel_counts():
         Conv2D(1, 2.0, 3)
 
 
-def test_numba_work_buffers_are_not_shared_between_pending_backwards():
+@pytest.mark.parametrize("path", ["im2col", "wide"])
+@pytest.mark.parametrize("keep_bytes", [16 << 20, 0], ids=["col-kept", "chunked"])
+def test_numba_work_buffers_are_not_shared_between_pending_backwards(monkeypatch, path, keep_bytes):
     """conv_numba reuses scratch buffers between calls; a forward of a second layer between a
-    layer's forward and backward must not change the first layer's gradients (kept col matrix
-    in one case, scratch-chunked batches in the other)."""
+    layer's forward and backward must not change the first layer's gradients (col matrix
+    kept in the cache in one case, batches in scratch-buffer chunks in the other)."""
     from scratchnet.kernels import conv_numba, conv_reference
+    monkeypatch.setattr(conv_numba, "_path", lambda W, stride: path)
+    monkeypatch.setattr(conv_numba, "KEEP_BYTES", keep_bytes)
+    monkeypatch.setattr(conv_numba, "CHUNK_BYTES", 20_000)     # several images per chunk
     rng = np.random.default_rng(7)
-    for N, H in ((2, 6), (40, 40)):          # one chunk (col kept in the cache) / several chunks
-        x1, x2 = rng.normal(size=(N, 2, H, H)), rng.normal(size=(N, 2, H, H))
-        W1, W2 = rng.normal(size=(3, 2, 3, 3)), rng.normal(size=(3, 2, 3, 3))
-        b = np.zeros(3)
-        out1, cache1 = conv_numba.forward(x1, W1, b, 1, 1, 1)
-        conv_numba.forward(x2, W2, b, 1, 1, 1)                 # another layer runs in between
-        dout = rng.normal(size=out1.shape)
-        got = conv_numba.backward(dout, cache1)
-        want = conv_reference.backward(dout, conv_reference.forward(x1, W1, b, 1, 1, 1)[1])
-        for g, w in zip(got, want):
-            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9)
+    N, H = 12, 10
+    x1, x2 = rng.normal(size=(N, 2, H, H)), rng.normal(size=(N, 2, H, H))
+    W1, W2 = rng.normal(size=(3, 2, 3, 3)), rng.normal(size=(3, 2, 3, 3))
+    b = np.zeros(3)
+    out1, cache1 = conv_numba.forward(x1, W1, b, 1, 1, 1)
+    assert (cache1[-1] is None) == (keep_bytes == 0)
+    conv_numba.forward(x2, W2, b, 1, 1, 1)                     # another layer runs in between
+    dout = rng.normal(size=out1.shape)
+    got = conv_numba.backward(dout, cache1)
+    want = conv_reference.backward(dout, conv_reference.forward(x1, W1, b, 1, 1, 1)[1])
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9)

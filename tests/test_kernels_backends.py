@@ -71,20 +71,20 @@ def test_conv_numba_equals_reference(case):
     _compare_conv("numba", case)
 
 
-@pytest.mark.parametrize("direct_max_k", [0, 10**6], ids=["im2col-only", "direct-when-stride-1"])
+@pytest.mark.parametrize("path", ["im2col", "wide", "direct"])
 @settings(max_examples=40)
 @given(case=conv_cases())
-def test_conv_numba_both_paths_equal_reference(direct_max_k, case):
-    """conv_numba has two paths (im2col + BLAS, and direct loops for stride 1 and small
-    C_in*KH*KW). The drawn filters are small, so by default every stride-1 case goes direct;
-    moving the threshold sends every case through im2col, or every stride-1 case direct."""
+def test_conv_numba_every_path_equals_reference(path, case):
+    """conv_numba has three paths (im2col + BLAS for any stride; wide im2col + BLAS and direct
+    loops for stride 1). Its _path() would send most drawn cases (small filters) direct; here
+    every case goes through `path`, or through im2col when `path` cannot take its stride."""
     conv = kernels("conv", "numba")
-    saved = conv.DIRECT_MAX_K
-    conv.DIRECT_MAX_K = direct_max_k
+    saved = conv._path
+    conv._path = lambda W, stride: path if stride == (1, 1) else "im2col"
     try:
         _compare_conv("numba", case)
     finally:
-        conv.DIRECT_MAX_K = saved
+        conv._path = saved
 
 
 @settings(max_examples=4)
@@ -178,32 +178,38 @@ def test_maxpool_extreme_values_stay_finite(backend):
     assert np.isfinite(kernels("maxpool", backend).backward(np.ones_like(out), cache)).all()
 
 
-@pytest.mark.parametrize("stride", [1, 2], ids=["direct", "im2col"])
-def test_numba_conv_is_deterministic(stride):
+@pytest.mark.parametrize("path", ["im2col", "wide", "direct"])
+def test_numba_conv_is_deterministic(monkeypatch, path):
     """Parallel loops must not make results depend on thread timing (bit-for-bit equal)."""
     rng = np.random.default_rng(1)
     x, W, b = rng.standard_normal((5, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     conv = kernels("conv", "numba")
+    monkeypatch.setattr(conv, "_path", lambda W, stride: path)
     runs = []
     for _ in range(2):
-        out, cache = conv.forward(x, W, b, stride, 1, 1)
+        out, cache = conv.forward(x, W, b, 1, 1, 1)
         runs.append((out,) + conv.backward(out, cache))
     for a, b2 in zip(*runs):
         np.testing.assert_array_equal(a, b2)
 
 
-def test_numba_conv_chunks_the_batch(monkeypatch):
-    """A tiny chunk budget forces one image per chunk; the result must not change.
-    (DIRECT_MAX_K = 0 keeps this small filter on the im2col path, where chunks exist.)"""
+@pytest.mark.parametrize("path", ["im2col", "wide"])
+@pytest.mark.parametrize("padding", [0, 1, ((2, 0), (1, 3))])
+def test_numba_conv_chunks_the_batch(monkeypatch, path, padding):
+    """A tiny chunk budget forces one image per chunk (and no col kept for backward); the
+    result must not change. Both col paths, with and without (uneven) padding."""
     conv = kernels("conv", "numba")
-    monkeypatch.setattr(conv, "DIRECT_MAX_K", 0)
+    monkeypatch.setattr(conv, "_path", lambda W, stride: path)
     rng = np.random.default_rng(2)
-    x, W, b = rng.standard_normal((4, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
-    dout = rng.standard_normal((4, 3, 6, 6))
-    out1, c1 = conv.forward(x, W, b, 1, 1)
+    x, W, b = rng.standard_normal((4, 2, 6, 7)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
+    out1, c1 = conv.forward(x, W, b, 1, padding)
+    assert c1[-1] is not None                               # one chunk: col kept
+    dout = rng.standard_normal(out1.shape)
     grads1 = conv.backward(dout, c1)
+    monkeypatch.setattr(conv, "KEEP_BYTES", 0)
     monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
-    out2, c2 = conv.forward(x, W, b, 1, 1)
+    out2, c2 = conv.forward(x, W, b, 1, padding)
+    assert c2[-1] is None                                   # chunks: col rebuilt in backward
     np.testing.assert_allclose(out2, out1, rtol=1e-12, atol=1e-12)
     for g2, g1 in zip(conv.backward(dout, c2), grads1):
         np.testing.assert_allclose(g2, g1, rtol=1e-12, atol=1e-12)

@@ -1,4 +1,4 @@
-"""2-D convolution on the CPU: numba-compiled im2col / col2im + one BLAS matmul per chunk.
+"""2-D convolution on the CPU: numba-compiled loops that rearrange the input, + BLAS matmuls.
 
 The idea (the same sums as conv_reference, arranged as a matrix product):
 
@@ -7,19 +7,33 @@ The idea (the same sums as conv_reference, arranged as a matrix product):
     dW              += dout_as_matrix @ col.T
     dcol             = W_matrix.T @ dout_as_matrix,  then col2im scatters dcol back into dx
 
-To keep memory small the batch is never unrolled whole: images go through in chunks whose
-col matrix fits in about CHUNK_BYTES (one image at least), into buffers reused across chunks.
-When the whole batch fits in one chunk (small images), the forward's col is kept in the
-cache and backward reuses it instead of running im2col again.
-im2col/col2im are serial numba loops and the matmuls are NumPy's (multi-threaded BLAS); see
-scratchnet/kernels/__init__.py for why the two are not mixed with numba's parallel threads.
+Three paths compute it; _path() picks one per call, and tests hold each equal to the reference:
 
-Small filters take a second path, with no im2col and no BLAS: when the stride is 1 and
-C_in*KH*KW <= DIRECT_MAX_K
-(LeNet's first layer: 1 channel, 5x5), the matmuls would be thin, (C_out, 25) @ (25, N*H'*W'),
-and memory-bound, and building col costs more than the arithmetic. There, direct numba loops
-(_direct_forward, _direct_backward) compute the same sums straight from the padded input,
-one image per parallel task, the innermost loop running along a row so it vectorizes.
+  "im2col"  (any stride) the plain version of the above: one col column per output position.
+  "wide"    (stride 1) the same matmuls on "wide" columns. Flatten each padded input plane
+            (Hp, Wp) into one row of Hp*Wp numbers; then for a kernel tap (kh, kw) the inputs
+            of ALL the image's outputs are one contiguous piece of that row, starting at
+            off = kh*dh*Wp + kw*dw, if we also compute Wp - W' junk outputs at the end of
+            each output row (their inputs wrap into the next row):
+                col_wide[(c, kh, kw), n*L + q] = xp_flat[n, c, off + q]    for q < L
+            with L = (H'-1)*Wp + W' (the last real output; nothing reads past the plane).
+            im2col becomes one copy of L numbers per (n, c, kh, kw) instead of H' copies of W'
+            with bounds tests, and col2im one vector add. The price: the matmuls run over
+            L/(H'*W') more columns (1.36x for 14x14 -> 10x10), whose junk outputs are dropped,
+            and whose dout is set to 0 so they add nothing to dW or dx.
+  "direct"  (stride 1, C_in*KH*KW <= DIRECT_MAX_K, e.g. LeNet's first layer: 1 channel, 5x5)
+            no col and no BLAS: the matmuls would be thin, (C_out, 25) @ (25, N*H'*W'), and
+            building col costs more than the arithmetic. Numba loops compute the same sums
+            straight from the padded input, one image per parallel task, along the same flat
+            wide rows (_direct_forward, _direct_backward).
+
+To keep memory small the batch is never unrolled whole unless its col matrix is small (at most
+KEEP_BYTES, and then the forward's col is kept in the cache for backward): images go through
+in chunks whose col fits in about CHUNK_BYTES, into buffers reused across chunks and calls.
+The rearranging loops are serial numba and the matmuls are NumPy's (multi-threaded BLAS);
+see scratchnet/kernels/__init__.py for why the two are not mixed with numba's parallel threads.
+A tip for fast numba loops, measured here: copy through 1-D slices (dst = col[r, a:b];
+dst[q] = src[q]); indexing col[r, a + q] in the loop kept it from vectorizing (5x slower).
 
     out, cache = forward(x, W, b, stride=1, padding=0, dilation=1)
     dx, dW, db = backward(dout, cache)
@@ -31,8 +45,9 @@ import numpy as np
 
 from scratchnet.kernels.geometry import check_conv, check_dout
 
-CHUNK_BYTES = 4 << 20     # size of one im2col buffer: about 4 MB
-DIRECT_MAX_K = 32        # C_in*KH*KW up to this: direct loops; above: im2col + BLAS
+CHUNK_BYTES = 4 << 20     # size of one col buffer when the batch goes in chunks: about 4 MB
+KEEP_BYTES = 16 << 20     # a whole-batch col up to this size is built once and kept for backward
+DIRECT_MAX_K = 32         # C_in*KH*KW up to this (stride 1): direct loops, no col, no BLAS
 
 _scratch_buffers: dict = {}
 
@@ -52,6 +67,14 @@ def _scratch(slot: str, size: int, dtype) -> np.ndarray:
     return buf[:size]
 
 
+def _path(W, stride) -> str:
+    """Which of the three paths (module docstring) computes a conv with these weights and stride."""
+    if stride != (1, 1):
+        return "im2col"
+    return "direct" if W[0].size <= DIRECT_MAX_K else "wide"
+
+
+# ----- path "im2col": one column per output position, any stride ----------------------------
 @numba.njit(cache=True)
 def _im2col(x, n0, G, col, KH, KW, sh, sw, pt, pl, dh, dw, HO, WO):
     """col[(c*KH + kh)*KW + kw, (g*HO + i)*WO + j] = x[n0+g, c, i*sh + kh*dh - pt, j*sw + kw*dw - pl]
@@ -94,6 +117,211 @@ def _col2im(dcol, dx, n0, G, KH, KW, sh, sw, pt, pl, dh, dw, HO, WO):
                                 dx[n0 + g, c, h, w] += dcol[r, base + j]
 
 
+def _forward_im2col(x, W, b, out, stride, padding, dilation):
+    """Path "im2col": per chunk of images, _im2col -> one matmul -> out. Returns the col
+    matrix when the whole batch was one chunk (backward reuses it), else None."""
+    N, C_out, K = x.shape[0], W.shape[0], W[0].size
+    HO, WO = out.shape[2], out.shape[3]
+    G, keep = _chunking(N, K * HO * WO * W.itemsize)
+    args = _im2col_args(W, stride, padding, dilation, HO, WO)
+    Wm = W.reshape(C_out, K)
+    col_buf = np.empty(K * G * HO * WO, W.dtype) if keep else _scratch("col", K * G * HO * WO, W.dtype)
+    out_buf = _scratch("out", C_out * G * HO * WO, W.dtype)
+    for n0 in range(0, N, G):
+        g = min(G, N - n0)
+        col = col_buf[:K * g * HO * WO].reshape(K, g * HO * WO)
+        _im2col(x, n0, g, col, *args)
+        y = np.matmul(Wm, col, out=out_buf[:C_out * g * HO * WO].reshape(C_out, g * HO * WO))
+        out[n0:n0 + g] = y.reshape(C_out, g, HO, WO).transpose(1, 0, 2, 3)
+    out += b[None, :, None, None]
+    return col if keep else None
+
+
+def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col):
+    """Path "im2col", per chunk of images with its col matrix (K, g*H'*W'):
+        dW  += dout_m @ col.T          (C_out, g*H'*W') @ (g*H'*W', K) -> (C_out, K)
+                                       (accumulated as its transpose, col @ dout_m.T, which
+                                       OpenBLAS ran 1.1-2.3x faster on our shapes, measured)
+        dcol = W_m.T @ dout_m          (K, C_out) @ (C_out, g*H'*W')   -> (K, g*H'*W')
+        dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)"""
+    N, C_out, K = x.shape[0], W.shape[0], W[0].size
+    HO, WO = dout.shape[2], dout.shape[3]
+    G = N if kept_col is not None else _chunking(N, K * HO * WO * W.itemsize)[0]
+    args = _im2col_args(W, stride, padding, dilation, HO, WO)
+    Wm = W.reshape(C_out, K)
+    dx, dWm_T = np.zeros_like(x), np.zeros((K, C_out), dtype=W.dtype)
+    dW_part = np.empty_like(dWm_T)
+    dcol_buf = _scratch("dcol", K * G * HO * WO, W.dtype)
+    for n0 in range(0, N, G):
+        g = min(G, N - n0)
+        col = kept_col
+        if col is None:
+            col = _scratch("col", K * g * HO * WO, W.dtype).reshape(K, g * HO * WO)
+            _im2col(x, n0, g, col, *args)
+        dy = np.ascontiguousarray(dout[n0:n0 + g].transpose(1, 0, 2, 3)).reshape(C_out, g * HO * WO)
+        dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
+        dcol = np.matmul(Wm.T, dy, out=dcol_buf[:K * g * HO * WO].reshape(K, g * HO * WO))
+        _col2im(dcol, dx, n0, g, *args)
+    return dx, np.ascontiguousarray(dWm_T.T).reshape(W.shape)
+
+
+def _im2col_args(W, stride, padding, dilation, HO, WO):
+    """The integer arguments shared by _im2col and _col2im."""
+    (sh, sw), ((pt, _), (pl, _)), (dh, dw) = stride, padding, dilation
+    return W.shape[2], W.shape[3], sh, sw, pt, pl, dh, dw, HO, WO
+
+
+def _chunking(N, bytes_per_image):
+    """(G, keep): G images per chunk, and whether the whole batch is one chunk whose col matrix
+    is kept for backward (when it takes at most KEEP_BYTES); else about CHUNK_BYTES per chunk."""
+    if N * bytes_per_image <= KEEP_BYTES:
+        return N, True
+    return int(max(1, min(N, CHUNK_BYTES // bytes_per_image))), False
+
+
+# ----- path "wide": stride 1, whole flat rows at a time --------------------------------------
+@numba.njit(cache=True)
+def _im2col_wide(xp, col, KH, KW, dh, dw, L):
+    """col[(c*KH + kh)*KW + kw, g*L + q] = xp_flat[g, c, kh*dh*Wp + kw*dw + q]   for q < L.
+
+    xp: a chunk of padded images (G, C_in, Hp, Wp), each plane read as one flat row of Hp*Wp;
+    col: (C_in*KH*KW, G*L). One contiguous copy of L numbers per (g, c, kh, kw)."""
+    G, C, Hp, Wp = xp.shape
+    for g in range(G):
+        for c in range(C):
+            x_flat = xp[g, c].reshape(Hp * Wp)
+            for kh in range(KH):
+                for kw in range(KW):
+                    off = kh * dh * Wp + kw * dw
+                    src = x_flat[off:off + L]
+                    dst = col[(c * KH + kh) * KW + kw, g * L:(g + 1) * L]
+                    for q in range(L):
+                        dst[q] = src[q]
+
+
+@numba.njit(cache=True)
+def _col2im_wide(dcol, dxp, KH, KW, dh, dw, L):
+    """The transpose of _im2col_wide: dxp_flat[g, c, kh*dh*Wp + kw*dw + q] += dcol[row, g*L + q].
+    dxp: (G, C_in, Hp, Wp), must start at zero."""
+    G, C, Hp, Wp = dxp.shape
+    for g in range(G):
+        for c in range(C):
+            dx_flat = dxp[g, c].reshape(Hp * Wp)
+            for kh in range(KH):
+                for kw in range(KW):
+                    off = kh * dh * Wp + kw * dw
+                    src = dcol[(c * KH + kh) * KW + kw, g * L:(g + 1) * L]
+                    dst = dx_flat[off:off + L]
+                    for q in range(L):
+                        dst[q] += src[q]
+
+
+@numba.njit(cache=True)
+def _unwiden(y, b, out, n0, Wp):
+    """out[n0+g, o, i, j] = y[o, g*L + i*Wp + j] + b[o] for the real outputs j < W' (the junk
+    columns W' <= j < Wp of each wide row are dropped). y: (C_out, G*L)."""
+    C_out, HO, WO = out.shape[1], out.shape[2], out.shape[3]
+    L = (HO - 1) * Wp + WO
+    for g in range(y.shape[1] // L):
+        for o in range(C_out):
+            y_img, bo = y[o, g * L:(g + 1) * L], b[o]
+            for i in range(HO):
+                src, dst = y_img[i * Wp:i * Wp + WO], out[n0 + g, o, i]
+                for j in range(WO):
+                    dst[j] = src[j] + bo
+
+
+@numba.njit(cache=True)
+def _widen(dout, n0, dy, Wp):
+    """The transpose of _unwiden's copy: dy[o, g*L + i*Wp + j] = dout[n0+g, o, i, j] for j < W',
+    and 0 in the junk columns, so that junk outputs send no gradient anywhere. dy: (C_out, G*L)."""
+    C_out, HO, WO = dout.shape[1], dout.shape[2], dout.shape[3]
+    L = (HO - 1) * Wp + WO
+    for o in range(C_out):
+        for g in range(dy.shape[1] // L):
+            dy_img = dy[o, g * L:(g + 1) * L]
+            dy_img[:] = 0.0
+            for i in range(HO):
+                src, dst = dout[n0 + g, o, i], dy_img[i * Wp:i * Wp + WO]
+                for j in range(WO):
+                    dst[j] = src[j]
+
+
+def _padded_chunk(slot, x, n0, g, padding):
+    """Images n0 .. n0+g-1 of x with zero borders, (g, C, pt+H+pb, pl+W+pr), in a scratch
+    buffer; the slice of x itself when there is no padding."""
+    ((pt, pb), (pl, pr)), (C, H, W) = padding, x.shape[1:]
+    if pt == pb == pl == pr == 0:
+        return x[n0:n0 + g]
+    xp = _scratch(slot, g * C * (pt + H + pb) * (pl + W + pr), x.dtype)
+    xp = xp.reshape(g, C, pt + H + pb, pl + W + pr)
+    xp.fill(0)
+    xp[:, :, pt:pt + H, pl:pl + W] = x[n0:n0 + g]
+    return xp
+
+
+def _wide_sizes(x, padding, out_shape):
+    """(Wp, L): the padded width, and the wide columns per image L = (H'-1)*Wp + W'."""
+    (_, (pl, pr)), (HO, WO) = padding, out_shape[2:]
+    Wp = pl + x.shape[3] + pr
+    return Wp, (HO - 1) * Wp + WO
+
+
+def _forward_wide(x, W, b, out, padding, dilation):
+    """Path "wide": per chunk of images, pad -> _im2col_wide -> one matmul -> _unwiden, which
+    drops the junk columns and adds b. Returns the col matrix when it is kept, else None."""
+    N, (C_out, _, KH, KW), K = x.shape[0], W.shape, W[0].size
+    Wp, L = _wide_sizes(x, padding, out.shape)
+    G, keep = _chunking(N, K * L * W.itemsize)
+    Wm = W.reshape(C_out, K)
+    col_buf = np.empty(K * G * L, W.dtype) if keep else _scratch("col", K * G * L, W.dtype)
+    y_buf = _scratch("out", C_out * G * L, W.dtype)
+    for n0 in range(0, N, G):
+        g = min(G, N - n0)
+        col = col_buf[:K * g * L].reshape(K, g * L)
+        _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
+        y = np.matmul(Wm, col, out=y_buf[:C_out * g * L].reshape(C_out, g * L))
+        _unwiden(y, b, out, n0, Wp)
+    return col if keep else None
+
+
+def _backward_wide(dout, x, W, padding, dilation, kept_col):
+    """Path "wide", per chunk: the matmuls of _backward_im2col on wide columns,
+        dy = widen(dout)   dW += dy @ col.T   dcol = W_m.T @ dy   dx = col2im_wide(dcol)"""
+    N, (C_out, _, KH, KW), K = x.shape[0], W.shape, W[0].size
+    Wp, L = _wide_sizes(x, padding, dout.shape)
+    G = N if kept_col is not None else _chunking(N, K * L * W.itemsize)[0]
+    Wm = W.reshape(C_out, K)
+    dx, dWm_T = np.zeros_like(x), np.zeros((K, C_out), dtype=W.dtype)
+    dW_part = np.empty_like(dWm_T)
+    for n0 in range(0, N, G):
+        g = min(G, N - n0)
+        col = kept_col
+        if col is None:
+            col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
+            _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
+        dy = _scratch("dy", C_out * g * L, W.dtype).reshape(C_out, g * L)
+        _widen(dout, n0, dy, Wp)
+        dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
+        dcol = np.matmul(Wm.T, dy, out=_scratch("dcol", K * g * L, W.dtype).reshape(K, g * L))
+        _col2im_wide_into(dcol, dx, n0, g, padding, KH, KW, dilation, L)
+    return dx, np.ascontiguousarray(dWm_T.T).reshape(W.shape)
+
+
+def _col2im_wide_into(dcol, dx, n0, g, padding, KH, KW, dilation, L):
+    """dx[n0:n0+g] = _col2im_wide(dcol), cut out of its padding border (dx starts at zero)."""
+    ((pt, pb), (pl, pr)), (C, H, W) = padding, dx.shape[1:]
+    if pt == pb == pl == pr == 0:
+        _col2im_wide(dcol, dx[n0:n0 + g], KH, KW, *dilation, L)
+        return
+    dxp = _scratch("dxp", g * C * (pt + H + pb) * (pl + W + pr), dx.dtype)
+    dxp = dxp.reshape(g, C, pt + H + pb, pl + W + pr)
+    dxp.fill(0)
+    _col2im_wide(dcol, dxp, KH, KW, *dilation, L)
+    dx[n0:n0 + g] = dxp[:, :, pt:pt + H, pl:pl + W]
+
+
+# ----- path "direct": small filters, stride 1, no col and no BLAS ---------------------------
 @numba.njit(parallel=True, cache=True)
 def _direct_forward(xp, W, b, dh, dw, out):
     """out[n, o, i, j] = b[o] + sum_{c,kh,kw} W[o, c, kh, kw] * xp[n, c, i + kh*dh, j + kw*dw]  (stride 1)
@@ -159,92 +387,12 @@ def _direct_backward(xp, W, dout, dh, dw, dxp, dW_n):
                         dW_n[n, o, c, kh, kw] = s
 
 
-def _direct(W, stride):
-    """The rule that picks the direct path: stride 1 and at most DIRECT_MAX_K weights per filter."""
-    return stride == (1, 1) and W[0].size <= DIRECT_MAX_K
-
-
 def _pad(x, padding):
     """x (N, C, H, W) with zeros around each image: (N, C, pt+H+pb, pl+W+pr); x itself if no padding."""
     ((pt, pb), (pl, pr)) = padding
     if pt == pb == pl == pr == 0:
         return x
     return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-
-
-def _geometry(x, W, out_shape, stride, padding, dilation):
-    """Chunk size G and the integer arguments shared by _im2col and _col2im."""
-    K, HW = W.shape[1] * W.shape[2] * W.shape[3], out_shape[2] * out_shape[3]
-    G = int(max(1, min(x.shape[0], CHUNK_BYTES // (K * HW * W.itemsize))))
-    (sh, sw), ((pt, _), (pl, _)), (dh, dw) = stride, padding, dilation
-    args = (W.shape[2], W.shape[3], sh, sw, pt, pl, dh, dw, out_shape[2], out_shape[3])
-    return K, HW, G, args
-
-
-def forward(x, W, b, stride=1, padding=0, dilation=1):
-    """out[n, o, i, j] = b[o] + sum_{c,kh,kw} W[o,c,kh,kw] xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
-
-    x: (N, C_in, H, W)  W: (C_out, C_in, KH, KW)  b: (C_out,)  ->  out: (N, C_out, H', W').
-    Same contract as conv_reference.forward.
-    """
-    x, W, b, stride, padding, dilation, (HO, WO) = check_conv(
-        "conv_numba.forward", x, W, b, stride, padding, dilation)
-    N, C_out = x.shape[0], W.shape[0]
-    out = np.empty((N, C_out, HO, WO), dtype=W.dtype)
-    if _direct(W, stride):              # small filters: direct loops, no im2col (module docstring)
-        xp = _pad(x, padding)
-        _direct_forward(xp, W, b, *dilation, out)
-        return out, (x, W, stride, padding, dilation, out.shape, xp)
-    K, HW, G, args = _geometry(x, W, out.shape, stride, padding, dilation)
-    Wm = W.reshape(C_out, K)
-    keep = G >= N                       # one chunk: the col matrix goes into the cache
-    col_buf = np.empty(K * G * HW, dtype=W.dtype) if keep else _scratch("col", K * G * HW, W.dtype)
-    out_buf = _scratch("out", C_out * G * HW, W.dtype)
-    for n0 in range(0, N, G):
-        g = min(G, N - n0)
-        col = col_buf[:K * g * HW].reshape(K, g * HW)
-        _im2col(x, n0, g, col, *args)
-        y = np.matmul(Wm, col, out=out_buf[:C_out * g * HW].reshape(C_out, g * HW))
-        out[n0:n0 + g] = y.reshape(C_out, g, HO, WO).transpose(1, 0, 2, 3)
-    out += b[None, :, None, None]
-    kept_col = col if keep else None    # the whole batch was one chunk: backward reuses its col
-    return out, (x, W, stride, padding, dilation, out.shape, kept_col)
-
-
-def backward(dout, cache):
-    """(dx, dW, db) given dout = dL/dout (N, C_out, H', W'). The math is in
-    conv_reference.backward; here, per chunk of images with its col matrix (K, g*H'*W'):
-        dW  += dout_m @ col.T          (C_out, g*H'*W') @ (g*H'*W', K) -> (C_out, K)
-        dcol = W_m.T @ dout_m          (K, C_out) @ (C_out, g*H'*W')   -> (K, g*H'*W')
-        dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)
-        db   = dout.sum(axis=(0, 2, 3))
-    """
-    x, W, stride, padding, dilation, out_shape, kept_col = cache
-    dout = check_dout("conv_numba.backward", dout, out_shape, W.dtype)
-    N, C_out = x.shape[0], W.shape[0]
-    if _direct(W, stride):              # the direct path; kept_col is then the padded x
-        return _backward_direct(dout, kept_col, x.shape, W, stride, padding, dilation)
-    K, HW, G, args = _geometry(x, W, out_shape, stride, padding, dilation)
-    Wm = W.reshape(C_out, K)
-    dx = np.zeros_like(x)
-    dWm = np.zeros((C_out, K), dtype=W.dtype)
-    dW_part = np.empty_like(dWm)
-    col_buf = _scratch("col", K * G * HW, W.dtype) if kept_col is None else None
-    dcol_buf = _scratch("dcol", K * G * HW, W.dtype)
-    for n0 in range(0, N, G):
-        g = min(G, N - n0)
-        dcol = dcol_buf[:K * g * HW].reshape(K, g * HW)
-        if kept_col is None:
-            col = col_buf[:K * g * HW].reshape(K, g * HW)
-            _im2col(x, n0, g, col, *args)
-        else:
-            col = kept_col
-        dy = np.ascontiguousarray(dout[n0:n0 + g].transpose(1, 0, 2, 3)).reshape(C_out, g * HW)
-        dWm += np.matmul(dy, col.T, out=dW_part)
-        np.matmul(Wm.T, dy, out=dcol)
-        _col2im(dcol, dx, n0, g, *args)
-    db = dout.sum(axis=(0, 2, 3))
-    return dx, dWm.reshape(W.shape), db
 
 
 def _backward_direct(dout, xp, x_shape, W, stride, padding, dilation):
@@ -254,4 +402,50 @@ def _backward_direct(dout, xp, x_shape, W, stride, padding, dilation):
     dW_n = np.empty((x_shape[0],) + W.shape, dtype=W.dtype)     # one dW per image, summed below
     _direct_backward(xp, W, dout, *dilation, dxp, dW_n)
     dx = np.ascontiguousarray(dxp[:, :, pt:pt + x_shape[2], pl:pl + x_shape[3]])
-    return dx, dW_n.sum(axis=0), dout.sum(axis=(0, 2, 3))
+    return dx, dW_n.sum(axis=0), _db(dout)
+
+
+# ----- the two public functions --------------------------------------------------------------
+def forward(x, W, b, stride=1, padding=0, dilation=1):
+    """out[n, o, i, j] = b[o] + sum_{c,kh,kw} W[o,c,kh,kw] xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
+
+    x: (N, C_in, H, W)  W: (C_out, C_in, KH, KW)  b: (C_out,)  ->  out: (N, C_out, H', W').
+    Same contract as conv_reference.forward.
+    """
+    x, W, b, stride, padding, dilation, (HO, WO) = check_conv(
+        "conv_numba.forward", x, W, b, stride, padding, dilation)
+    out = np.empty((x.shape[0], W.shape[0], HO, WO), dtype=W.dtype)
+    path = _path(W, stride)
+    if path == "direct":                # kept: the padded input, which backward reads
+        kept = _pad(x, padding)
+        _direct_forward(kept, W, b, *dilation, out)
+    elif path == "wide":                # kept: the col matrix, or None if built in chunks
+        kept = _forward_wide(x, W, b, out, padding, dilation)
+    else:
+        kept = _forward_im2col(x, W, b, out, stride, padding, dilation)
+    return out, (x, W, stride, padding, dilation, out.shape, path, kept)
+
+
+def backward(dout, cache):
+    """(dx, dW, db) given dout = dL/dout (N, C_out, H', W'). The math is in
+    conv_reference.backward; each path's own function says how it is arranged here.
+    db = dout.sum(axis=(0, 2, 3)) on every path (_db)."""
+    x, W, stride, padding, dilation, out_shape, path, kept = cache
+    dout = check_dout("conv_numba.backward", dout, out_shape, W.dtype)
+    if path == "direct":
+        return _backward_direct(dout, kept, x.shape, W, stride, padding, dilation)
+    if path == "wide":
+        dx, dW = _backward_wide(dout, x, W, padding, dilation, kept)
+    else:
+        dx, dW = _backward_im2col(dout, x, W, stride, padding, dilation, kept)
+    return dx, dW, _db(dout)
+
+
+def _db(dout):
+    """db[o] = sum_{n,i,j} dout[n, o, i, j], summed over positions as a matrix-vector product.
+
+    Same sum as dout.sum(axis=(0, 2, 3)), which NumPy runs as a slow strided reduction: 1.07 ms
+    against 0.18 ms for (64, 64, 32, 32) float32, measured."""
+    N, C_out, HO, WO = dout.shape
+    ones = np.ones(HO * WO, dtype=dout.dtype)
+    return (dout.reshape(N * C_out, HO * WO) @ ones).reshape(N, C_out).sum(axis=0)
