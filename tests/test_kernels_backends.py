@@ -232,7 +232,7 @@ def test_numba_conv_memory_stays_small():
     tracemalloc.stop()
     kept = out.nbytes + dx.nbytes + dW.nbytes + db.nbytes
     assert peak - kept < 64 * 2**20, f"extra memory {(peak - kept) / 2**20:.1f} MB"
-    assert peak - kept > 2 * 2**20        # the trace did see the im2col buffers (about 2.4 MB each)
+    assert peak - kept > 2 * 2**20        # the trace did see the col buffers (one image: 2.5 MB each)
 
 
 # ----- errors -----------------------------------------------------------------------------

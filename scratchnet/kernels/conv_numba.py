@@ -45,7 +45,7 @@ import numpy as np
 
 from scratchnet.kernels.geometry import check_conv, check_dout
 
-CHUNK_BYTES = 4 << 20     # size of one col buffer when the batch goes in chunks: about 4 MB
+CHUNK_BYTES = 2 << 20     # size of one col buffer when the batch goes in chunks: about 2 MB
 KEEP_BYTES = 16 << 20     # a whole-batch col up to this size is built once and kept for backward
 DIRECT_MAX_K = 32         # C_in*KH*KW up to this (stride 1): direct loops, no col, no BLAS
 
