@@ -305,13 +305,22 @@ def test_cuda_without_gpu_names_the_simulator(monkeypatch):
         MaxPool2D(2, backend="cuda")
 
 
-def test_numba_runs_on_the_workqueue_threading_layer():
-    """scratchnet.kernels picks numba's workqueue layer (unless NUMBA_THREADING_LAYER was set),
-    whose idle threads sleep instead of spinning against BLAS's threads; see kernels/__init__.py."""
+def test_numba_runs_on_tbb_or_else_workqueue():
+    """scratchnet.kernels asks numba for its tbb threading layer, or workqueue where TBB cannot
+    load (unless the user set NUMBA_THREADING_LAYER[_PRIORITY]); see kernels/__init__.py.
+    Neither spins for long against BLAS's threads, as numba's default omp layer does."""
     import os
 
     import numba
-    if os.environ.get("NUMBA_THREADING_LAYER") != "workqueue":
-        pytest.skip("NUMBA_THREADING_LAYER was chosen by the user")
+    if os.environ.get("NUMBA_THREADING_LAYER_PRIORITY") != "tbb workqueue omp" or \
+            os.environ.get("NUMBA_THREADING_LAYER") != "default":
+        pytest.skip("the threading layer was chosen by the user")
+    try:                                   # numba's own test of whether its tbb layer can load
+        from numba.np.ufunc import parallel
+        parallel._check_tbb_version_compatible()
+        from numba.np.ufunc import tbbpool  # noqa: F401
+        expected = "tbb"
+    except ImportError:
+        expected = "workqueue"
     kernels("maxpool", "numba").forward(np.zeros((1, 1, 2, 2)), 2)
-    assert numba.threading_layer() == "workqueue"
+    assert numba.threading_layer() == expected

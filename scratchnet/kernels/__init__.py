@@ -14,36 +14,42 @@ backend (scratchnet.set_backend, a layer's backend=, or $SCRATCHNET_BACKEND).
 
 Threading on the CPU
 --------------------
-Two thread pools meet here: numba's (the parallel pooling kernels) and OpenBLAS's (the
-matmuls of conv_numba and of Dense). On 2 cores, a pool of threads that SPINS while idle
-steals the core the other pool needs, and a call waits for the OS to reschedule: stalls of
-milliseconds between alternating calls. What we do:
+Two thread pools meet here: numba's (the parallel pooling kernels and conv's direct path) and
+OpenBLAS's (the matmuls of conv_numba and of Dense). On 2 cores, a pool of threads that SPINS
+while idle steals the core the other pool needs, and a call waits for the OS to reschedule:
+stalls of milliseconds between alternating calls. A pool whose threads SLEEP at once pays
+instead to wake them at every parallel call. What we do:
 
-  * scratchnet selects numba's "workqueue" threading layer (idle threads sleep) unless
-    NUMBA_THREADING_LAYER is set; numba's default here was "omp" (GNU OpenMP, which spins).
-    (workqueue cannot run parallel kernels from several Python threads at once.)
+  * scratchnet asks numba for its "tbb" threading layer (Intel TBB: idle threads spin
+    briefly, then sleep), and for "workqueue" (threads sleep at once) where TBB is missing;
+    setup.cfg installs the `tbb` package where PyPI has wheels for it (x86-64). numba's own
+    default here would be "omp" (GNU OpenMP, which spins). Setting NUMBA_THREADING_LAYER or
+    NUMBA_THREADING_LAYER_PRIORITY yourself overrides all this. (tbb, unlike workqueue, also
+    runs parallel kernels from several Python threads at once.)
   * conv_numba keeps its im2col/col2im serial and leaves threads to BLAS; a prange version
     measured no faster on 2 cores, so one op never mixes the two pools.
   * pooling is pure numba (prange over N*C planes) with no BLAS inside.
 
-Measured (2 shared cores, other jobs running, load ~2; max-pool 2x2 forward of
-(64, 6, 28, 28) float32, median of 200 calls, right after a 256x256 float32 matmul
-vs. on its own; 3 runs of each set-up, interleaved):
-    omp (numba default)            alone 1.1-8.0 ms    after matmul 4.7-12.0 ms
-    workqueue (scratchnet)         alone 1.4-2.1 ms    after matmul 2.1-2.4 ms
-    omp + OMP_WAIT_POLICY=passive  alone 1.5-2.1 ms    after matmul 2.3-2.4 ms
-So a spinning OpenMP pool costs up to 10 ms per call after BLAS; workqueue removes it.
-Its price is a fixed cost per parallel kernel call: waking the sleeping worker took
-0.10-0.14 ms for an empty prange loop on a quiet 2-core machine (0.002 ms on spinning omp),
-which is why small pooling calls gain little from their second thread.
-(benchmarks/RESULTS.md, "Waking numba's threads".)
+Measured on 2 cores (AMD EPYC, 2026-12-01), max-pool 2x2 forward of (64, 6, 28, 28) float32,
+median of 200 calls, on its own vs. each right after a 256x256 float32 matmul; 3 runs:
+    tbb (scratchnet)         alone 0.28-0.32 ms    after matmul 0.35-0.38 ms
+    workqueue                alone 0.45-0.65 ms    after matmul 0.40-0.66 ms
+    omp (numba's default)    alone 0.18-0.36 ms    after matmul 4.07-4.15 ms
+An empty prange loop: 1.6 us on tbb, 122 us on workqueue (waking its sleeping worker),
+1.4 us on omp; right after the matmul: 12 us, 100 us and 7.7 ms (omp's spinning threads
+against OpenBLAS's). (benchmarks/RESULTS.md, "Waking numba's threads".)
 """
 import os
 
-if "NUMBA_THREADING_LAYER" not in os.environ:     # the user's choice wins
-    os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # read by numba if not yet imported
+if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ):
+    # the user's choice wins; else tbb if its library loads, else workqueue (numba's
+    # "default" layer tries them in this order). The environment is read by numba if it is
+    # not imported yet (and by child processes); numba.config is for when it already is.
+    os.environ["NUMBA_THREADING_LAYER"] = "default"
+    os.environ["NUMBA_THREADING_LAYER_PRIORITY"] = "tbb workqueue omp"
     import numba
-    numba.config.THREADING_LAYER = "workqueue"         # and if numba was imported already
+    numba.config.THREADING_LAYER = "default"
+    numba.config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
 
 from scratchnet.kernels.backend import BACKENDS, get_backend, kernels, set_backend  # noqa: E402
 
