@@ -87,11 +87,27 @@ def machine_lines() -> list[str]:
              f"python {platform.python_version()}, numpy {np.__version__}, "
              f"numba {numba.__version__}",
              f"numba threads {numba.get_num_threads()}, threading layer "
-             f"{numba.config.THREADING_LAYER}, BLAS {blas_name()}"]
+             f"{threading_layer()}, BLAS {blas_name()}"]
+    blas_env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")]
+    if blas_env:                      # e.g. a core type forced by the machine's set-up
+        lines.append("OpenBLAS settings from the environment: " + ", ".join(blas_env))
     if hasattr(os, "getloadavg"):
         load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
         lines.append(f"load average (1, 5, 15 min): {load}")
     return lines
+
+
+def threading_layer() -> str:
+    """The threading layer numba runs on (it is chosen at the first parallel call, so make one)."""
+    import numba
+    import numpy as np
+
+    @numba.njit(parallel=True)
+    def touch(a):
+        for i in numba.prange(a.size):
+            a[i] = i
+    touch(np.zeros(2))
+    return numba.threading_layer()
 
 
 def blas_name() -> str:

@@ -296,6 +296,8 @@ def memory_child(which: str, batch: int) -> None:
     results = x.nbytes + W.nbytes + b.nbytes + dy.nbytes       # dx, dW, db, out
     run = our_conv_step if which == "ours" else torch_conv_step
     run(x[:1], W, b, dy[:1])                   # warm-up on one image: little memory touched
+    if which == "ours":                        # but conv_numba's reused work buffers (one
+        kernels("conv", "numba")._scratch_buffers.clear()   # image's col...) count: anew
     tracemalloc.start()
     peak_rss_reset()
     rss0 = peak_rss_bytes()
