@@ -276,7 +276,7 @@ def test_numba_work_buffers_are_not_shared_between_pending_backwards(monkeypatch
     W1, W2 = rng.normal(size=(3, 2, 3, 3)), rng.normal(size=(3, 2, 3, 3))
     b = np.zeros(3)
     out1, cache1 = conv_numba.forward(x1, W1, b, 1, 1, 1)
-    assert (cache1[-1] is None) == (keep_bytes == 0)
+    assert (cache1[-1] is None) == (keep_bytes == 0 or path == "wide")   # wide never keeps
     conv_numba.forward(x2, W2, b, 1, 1, 1)                     # another layer runs in between
     dout = rng.normal(size=out1.shape)
     got = conv_numba.backward(dout, cache1)

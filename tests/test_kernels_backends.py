@@ -196,14 +196,14 @@ def test_numba_conv_is_deterministic(monkeypatch, path):
 @pytest.mark.parametrize("path", ["im2col", "wide"])
 @pytest.mark.parametrize("padding", [0, 1, ((2, 0), (1, 3))])
 def test_numba_conv_chunks_the_batch(monkeypatch, path, padding):
-    """A tiny chunk budget forces one image per chunk (and no col kept for backward); the
-    result must not change. Both col paths, with and without (uneven) padding."""
+    """A tiny chunk budget forces one image per chunk; the result must not change. Both col
+    paths, with and without (uneven) padding; the im2col path also with its col kept."""
     conv = kernels("conv", "numba")
     monkeypatch.setattr(conv, "_path", lambda W, stride: path)
     rng = np.random.default_rng(2)
     x, W, b = rng.standard_normal((4, 2, 6, 7)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
     out1, c1 = conv.forward(x, W, b, 1, padding)
-    assert c1[-1] is not None                               # one chunk: col kept
+    assert (c1[-1] is not None) == (path == "im2col")      # one chunk; only im2col keeps col
     dout = rng.standard_normal(out1.shape)
     grads1 = conv.backward(dout, c1)
     monkeypatch.setattr(conv, "KEEP_BYTES", 0)

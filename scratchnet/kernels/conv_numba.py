@@ -27,9 +27,11 @@ Three paths compute it; _path() picks one per call, and tests hold each equal to
             straight from the padded input, one image per parallel task, along the same flat
             wide rows (_direct_forward, _direct_backward).
 
-To keep memory small the batch is never unrolled whole unless its col matrix is small (at most
-KEEP_BYTES, and then the forward's col is kept in the cache for backward): images go through
-in chunks whose col fits in about CHUNK_BYTES, into buffers reused across chunks and calls.
+Images go through in chunks whose col matrix takes about CHUNK_BYTES, in buffers reused across
+chunks and calls: memory stays small, and a chunk's col is still in cache when its matmul reads
+it (benchmarks/RESULTS.md has the chunk sizes tried). backward builds each chunk's col again;
+only the "im2col" path, whose im2col is slow, keeps the forward's col instead when the whole
+batch's fits in KEEP_BYTES.
 The rearranging loops are serial numba and the matmuls are NumPy's (multi-threaded BLAS);
 see scratchnet/kernels/__init__.py for why the two are not mixed with numba's parallel threads.
 A tip for fast numba loops, measured here: copy through 1-D slices (dst = col[r, a:b];
@@ -45,8 +47,8 @@ import numpy as np
 
 from scratchnet.kernels.geometry import check_conv, check_dout
 
-CHUNK_BYTES = 2 << 20     # size of one col buffer when the batch goes in chunks: about 2 MB
-KEEP_BYTES = 16 << 20     # a whole-batch col up to this size is built once and kept for backward
+CHUNK_BYTES = 1 << 20     # size of one chunk's col matrix: about 1 MB (at least one image)
+KEEP_BYTES = 16 << 20     # path "im2col": a whole-batch col up to this size is kept for backward
 DIRECT_MAX_K = 32         # C_in*KH*KW up to this (stride 1): direct loops, no col, no BLAS
 
 _scratch_buffers: dict = {}
@@ -122,7 +124,7 @@ def _forward_im2col(x, W, b, out, stride, padding, dilation):
     matrix when the whole batch was one chunk (backward reuses it), else None."""
     N, C_out, K = x.shape[0], W.shape[0], W[0].size
     HO, WO = out.shape[2], out.shape[3]
-    G, keep = _chunking(N, K * HO * WO * W.itemsize)
+    G, keep = _chunking(N, K * HO * WO * W.itemsize, KEEP_BYTES)
     args = _im2col_args(W, stride, padding, dilation, HO, WO)
     Wm = W.reshape(C_out, K)
     col_buf = np.empty(K * G * HO * WO, W.dtype) if keep else _scratch("col", K * G * HO * WO, W.dtype)
@@ -146,7 +148,7 @@ def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col):
         dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)"""
     N, C_out, K = x.shape[0], W.shape[0], W[0].size
     HO, WO = dout.shape[2], dout.shape[3]
-    G = N if kept_col is not None else _chunking(N, K * HO * WO * W.itemsize)[0]
+    G = N if kept_col is not None else _chunking(N, K * HO * WO * W.itemsize, KEEP_BYTES)[0]
     args = _im2col_args(W, stride, padding, dilation, HO, WO)
     Wm = W.reshape(C_out, K)
     dx, dWm_T = np.zeros_like(x), np.zeros((K, C_out), dtype=W.dtype)
@@ -171,10 +173,10 @@ def _im2col_args(W, stride, padding, dilation, HO, WO):
     return W.shape[2], W.shape[3], sh, sw, pt, pl, dh, dw, HO, WO
 
 
-def _chunking(N, bytes_per_image):
-    """(G, keep): G images per chunk, and whether the whole batch is one chunk whose col matrix
-    is kept for backward (when it takes at most KEEP_BYTES); else about CHUNK_BYTES per chunk."""
-    if N * bytes_per_image <= KEEP_BYTES:
+def _chunking(N, bytes_per_image, keep_up_to=0):
+    """(G, keep): G images per chunk, about CHUNK_BYTES of col each; or the whole batch as one
+    chunk whose col is kept for backward (keep=True) when it takes at most keep_up_to bytes."""
+    if N * bytes_per_image <= keep_up_to:
         return N, True
     return int(max(1, min(N, CHUNK_BYTES // bytes_per_image))), False
 
@@ -269,37 +271,33 @@ def _wide_sizes(x, padding, out_shape):
 
 def _forward_wide(x, W, b, out, padding, dilation):
     """Path "wide": per chunk of images, pad -> _im2col_wide -> one matmul -> _unwiden, which
-    drops the junk columns and adds b. Returns the col matrix when it is kept, else None."""
+    drops the junk columns and adds b. Nothing is kept: backward builds each col again."""
     N, (C_out, _, KH, KW), K = x.shape[0], W.shape, W[0].size
     Wp, L = _wide_sizes(x, padding, out.shape)
-    G, keep = _chunking(N, K * L * W.itemsize)
+    G, _ = _chunking(N, K * L * W.itemsize)
     Wm = W.reshape(C_out, K)
-    col_buf = np.empty(K * G * L, W.dtype) if keep else _scratch("col", K * G * L, W.dtype)
-    y_buf = _scratch("out", C_out * G * L, W.dtype)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
-        col = col_buf[:K * g * L].reshape(K, g * L)
+        col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
         _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
-        y = np.matmul(Wm, col, out=y_buf[:C_out * g * L].reshape(C_out, g * L))
+        y = np.matmul(Wm, col, out=_scratch("out", C_out * g * L, W.dtype).reshape(C_out, g * L))
         _unwiden(y, b, out, n0, Wp)
-    return col if keep else None
 
 
-def _backward_wide(dout, x, W, padding, dilation, kept_col):
-    """Path "wide", per chunk: the matmuls of _backward_im2col on wide columns,
+def _backward_wide(dout, x, W, padding, dilation):
+    """Path "wide", per chunk: col = im2col_wide(chunk) again, then the matmuls of
+    _backward_im2col on wide columns,
         dy = widen(dout)   dW += dy @ col.T   dcol = W_m.T @ dy   dx = col2im_wide(dcol)"""
     N, (C_out, _, KH, KW), K = x.shape[0], W.shape, W[0].size
     Wp, L = _wide_sizes(x, padding, dout.shape)
-    G = N if kept_col is not None else _chunking(N, K * L * W.itemsize)[0]
+    G, _ = _chunking(N, K * L * W.itemsize)
     Wm = W.reshape(C_out, K)
     dx, dWm_T = np.zeros_like(x), np.zeros((K, C_out), dtype=W.dtype)
     dW_part = np.empty_like(dWm_T)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
-        col = kept_col
-        if col is None:
-            col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
-            _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
+        col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
+        _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
         dy = _scratch("dy", C_out * g * L, W.dtype).reshape(C_out, g * L)
         _widen(dout, n0, dy, Wp)
         dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
@@ -419,7 +417,7 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     if path == "direct":                # kept: the padded input, which backward reads
         kept = _pad(x, padding)
         _direct_forward(kept, W, b, *dilation, out)
-    elif path == "wide":                # kept: the col matrix, or None if built in chunks
+    elif path == "wide":                # nothing kept
         kept = _forward_wide(x, W, b, out, padding, dilation)
     else:
         kept = _forward_im2col(x, W, b, out, stride, padding, dilation)
@@ -435,7 +433,7 @@ def backward(dout, cache):
     if path == "direct":
         return _backward_direct(dout, kept, x.shape, W, stride, padding, dilation)
     if path == "wide":
-        dx, dW = _backward_wide(dout, x, W, padding, dilation, kept)
+        dx, dW = _backward_wide(dout, x, W, padding, dilation)
     else:
         dx, dW = _backward_im2col(dout, x, W, stride, padding, dilation, kept)
     return dx, dW, _db(dout)
