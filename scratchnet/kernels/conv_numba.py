@@ -143,7 +143,7 @@ def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col):
     """Path "im2col", per chunk of images with its col matrix (K, g*H'*W'):
         dW  += dout_m @ col.T          (C_out, g*H'*W') @ (g*H'*W', K) -> (C_out, K)
                                        (accumulated as its transpose, col @ dout_m.T, which
-                                       OpenBLAS ran 1.1-2.3x faster on our shapes, measured)
+                                       OpenBLAS ran 1.1-1.6x faster on our shapes, measured)
         dcol = W_m.T @ dout_m          (K, C_out) @ (C_out, g*H'*W')   -> (K, g*H'*W')
         dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)"""
     N, C_out, K = x.shape[0], W.shape[0], W[0].size
