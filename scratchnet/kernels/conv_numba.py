@@ -249,13 +249,13 @@ def _widen(dout, n0, dy, Wp):
                     dst[j] = src[j]
 
 
-def _padded_chunk(slot, x, n0, g, padding):
+def _padded_chunk(x, n0, g, padding):
     """Images n0 .. n0+g-1 of x with zero borders, (g, C, pt+H+pb, pl+W+pr), in a scratch
     buffer; the slice of x itself when there is no padding."""
     ((pt, pb), (pl, pr)), (C, H, W) = padding, x.shape[1:]
     if pt == pb == pl == pr == 0:
         return x[n0:n0 + g]
-    xp = _scratch(slot, g * C * (pt + H + pb) * (pl + W + pr), x.dtype)
+    xp = _scratch("xp", g * C * (pt + H + pb) * (pl + W + pr), x.dtype)
     xp = xp.reshape(g, C, pt + H + pb, pl + W + pr)
     xp.fill(0)
     xp[:, :, pt:pt + H, pl:pl + W] = x[n0:n0 + g]
@@ -279,7 +279,7 @@ def _forward_wide(x, W, b, out, padding, dilation):
     for n0 in range(0, N, G):
         g = min(G, N - n0)
         col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
-        _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
+        _im2col_wide(_padded_chunk(x, n0, g, padding), col, KH, KW, *dilation, L)
         y = np.matmul(Wm, col, out=_scratch("out", C_out * g * L, W.dtype).reshape(C_out, g * L))
         _unwiden(y, b, out, n0, Wp)
 
@@ -297,7 +297,7 @@ def _backward_wide(dout, x, W, padding, dilation):
     for n0 in range(0, N, G):
         g = min(G, N - n0)
         col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
-        _im2col_wide(_padded_chunk("xp", x, n0, g, padding), col, KH, KW, *dilation, L)
+        _im2col_wide(_padded_chunk(x, n0, g, padding), col, KH, KW, *dilation, L)
         dy = _scratch("dy", C_out * g * L, W.dtype).reshape(C_out, g * L)
         _widen(dout, n0, dy, Wp)
         dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
