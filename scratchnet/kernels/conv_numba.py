@@ -393,7 +393,7 @@ def _pad(x, padding):
     return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
 
 
-def _backward_direct(dout, xp, x_shape, W, stride, padding, dilation):
+def _backward_direct(dout, xp, x_shape, W, padding, dilation):
     """backward for the direct path: the same (dx, dW, db) from loops over the padded input xp."""
     (pt, _), (pl, _) = padding
     dxp = np.zeros(xp.shape, dtype=W.dtype)
@@ -417,8 +417,9 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     if path == "direct":                # kept: the padded input, which backward reads
         kept = _pad(x, padding)
         _direct_forward(kept, W, b, *dilation, out)
-    elif path == "wide":                # nothing kept
-        kept = _forward_wide(x, W, b, out, padding, dilation)
+    elif path == "wide":                # nothing kept: backward builds each col again
+        _forward_wide(x, W, b, out, padding, dilation)
+        kept = None
     else:
         kept = _forward_im2col(x, W, b, out, stride, padding, dilation)
     return out, (x, W, stride, padding, dilation, out.shape, path, kept)
@@ -431,7 +432,7 @@ def backward(dout, cache):
     x, W, stride, padding, dilation, out_shape, path, kept = cache
     dout = check_dout("conv_numba.backward", dout, out_shape, W.dtype)
     if path == "direct":
-        return _backward_direct(dout, kept, x.shape, W, stride, padding, dilation)
+        return _backward_direct(dout, kept, x.shape, W, padding, dilation)
     if path == "wide":
         dx, dW = _backward_wide(dout, x, W, padding, dilation)
     else:
