@@ -297,7 +297,7 @@ def memory_child(which: str, batch: int) -> None:
     run = our_conv_step if which == "ours" else torch_conv_step
     run(x[:1], W, b, dy[:1])                   # warm-up on one image: little memory touched
     if which == "ours":                        # but conv_numba's reused work buffers (one
-        kernels("conv", "numba")._scratch_buffers.clear()   # image's col...) count: anew
+        kernels("conv", "numba").clear_scratch()   # image's col...) count: anew
     tracemalloc.start()
     peak_rss_reset()
     rss0 = peak_rss_bytes()

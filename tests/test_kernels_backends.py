@@ -224,7 +224,7 @@ def test_numba_conv_memory_stays_small():
     conv = kernels("conv", "numba")
     out, cache = conv.forward(x[:1], W, b, 1, 1)              # compile outside the trace
     conv.backward(out, cache)
-    conv._scratch_buffers.clear()      # its reused work buffers count: make them anew in the trace
+    conv.clear_scratch()      # its reused work buffers count: make them anew in the trace
     tracemalloc.start()
     out, cache = conv.forward(x, W, b, 1, 1)
     dx, dW, db = conv.backward(out, cache)

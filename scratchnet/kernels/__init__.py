@@ -21,11 +21,16 @@ stalls of milliseconds between alternating calls. A pool whose threads SLEEP at 
 instead to wake them at every parallel call. What we do:
 
   * scratchnet asks numba for its "tbb" threading layer (Intel TBB: idle threads spin
-    briefly, then sleep), and for "workqueue" (threads sleep at once) where TBB is missing;
-    setup.cfg installs the `tbb` package where PyPI has wheels for it (x86-64). numba's own
-    default here would be "omp" (GNU OpenMP, which spins). Setting NUMBA_THREADING_LAYER or
-    NUMBA_THREADING_LAYER_PRIORITY yourself overrides all this. (tbb, unlike workqueue, also
-    runs parallel kernels from several Python threads at once.)
+    briefly, then sleep), and for "workqueue" (threads sleep at once) where TBB is missing.
+    setup.cfg installs the `tbb` wheel where PyPI has one (x86-64), but the wheel puts
+    libtbb.so.12 where the loader does not look, so threads.preload_tbb() loads it first;
+    without that, a fresh virtual environment ran on workqueue. numba's own default here
+    would be "omp" (GNU OpenMP, which spins). Setting NUMBA_THREADING_LAYER or
+    NUMBA_THREADING_LAYER_PRIORITY yourself overrides all this.
+  * Several Python threads may call the kernels at once. On workqueue, which aborts the
+    process when two threads launch parallel work together, the numba kernels take turns
+    through a lock (threads.serialized); on tbb they run side by side. conv_numba's reused
+    work buffers belong to one thread each.
   * conv_numba keeps its im2col/col2im serial and leaves threads to BLAS, so one op never
     mixes the two pools; prange versions gained little on 2 cores (the wide im2col of LeNet's
     conv2: 0.094 -> 0.080 ms).
@@ -51,6 +56,10 @@ if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.envi
     import numba
     numba.config.THREADING_LAYER = "default"
     numba.config.THREADING_LAYER_PRIORITY = ["tbb", "workqueue", "omp"]
+
+from scratchnet.kernels import threads  # noqa: E402
+
+threads.preload_tbb()
 
 from scratchnet.kernels.backend import BACKENDS, get_backend, kernels, set_backend  # noqa: E402
 

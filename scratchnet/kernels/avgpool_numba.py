@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 from scratchnet.kernels.geometry import check_dout, check_pool
+from scratchnet.kernels.threads import serialized
 
 
 @numba.njit(parallel=True, cache=True)
@@ -99,6 +100,7 @@ def _backward(dout, KH, KW, sh, sw, ph, pw, dx):
                                 dx[n, c, h, w] += share
 
 
+@serialized
 def forward(x, kernel, stride=None, padding=0):
     """x: (N, C, H, W) -> out: (N, C, H', W'), H' = (H + 2*ph - KH) // sh + 1. See avgpool_reference."""
     x, (KH, KW), (sh, sw), (ph, pw), (HO, WO) = check_pool(
@@ -111,6 +113,7 @@ def forward(x, kernel, stride=None, padding=0):
     return out, (x.shape, x.dtype, out.shape, (KH, KW), (sh, sw), (ph, pw))
 
 
+@serialized
 def backward(dout, cache):
     """dx: (N, C, H, W) given dout (N, C, H', W'): each window spreads dout / (KH*KW) over its
     cells (derivation in avgpool_reference.backward)."""

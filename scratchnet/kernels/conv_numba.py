@@ -42,16 +42,19 @@ dst[q] = src[q]); indexing col[r, a + q] in the loop kept it from vectorizing (5
 """
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 
 from scratchnet.kernels.geometry import check_conv, check_dout
+from scratchnet.kernels.threads import serialized
 
 CHUNK_BYTES = 1 << 20     # size of one chunk's col matrix: about 1 MB (at least one image)
 KEEP_BYTES = 16 << 20     # path "im2col": a whole-batch col up to this size is kept for backward
 DIRECT_MAX_K = 32         # C_in*KH*KW up to this (stride 1): direct loops, no col, no BLAS
 
-_scratch_buffers: dict = {}
+_per_thread = threading.local()      # .buffers: this thread's work buffers, {(slot, dtype): array}
 
 
 def _scratch(slot: str, size: int, dtype) -> np.ndarray:
@@ -60,13 +63,28 @@ def _scratch(slot: str, size: int, dtype) -> np.ndarray:
     A fresh multi-megabyte np.empty is new memory from the OS each time, and touching it
     for the first time costs page faults: about 2 ms per 4 MB buffer, as much as the
     im2col itself. Only buffers that do not outlive a call are taken from here (never a
-    col matrix kept in a cache). Not safe for two threads running convolutions at once.
+    col matrix kept in a cache). Each Python thread has its own buffers, so convolutions
+    running in two threads at once never write into each other's work.
     """
+    buffers = _thread_buffers()
     key = (slot, np.dtype(dtype))
-    buf = _scratch_buffers.get(key)
+    buf = buffers.get(key)
     if buf is None or buf.size < size:
-        buf = _scratch_buffers[key] = np.empty(size, dtype=dtype)
+        buf = buffers[key] = np.empty(size, dtype=dtype)
     return buf[:size]
+
+
+def _thread_buffers() -> dict:
+    """The calling thread's work buffers (made empty on its first call)."""
+    buffers = getattr(_per_thread, "buffers", None)
+    if buffers is None:
+        buffers = _per_thread.buffers = {}
+    return buffers
+
+
+def clear_scratch() -> None:
+    """Free the calling thread's work buffers (tests and the memory benchmark use this)."""
+    _thread_buffers().clear()
 
 
 def _path(W, stride) -> str:
@@ -404,6 +422,7 @@ def _backward_direct(dout, xp, x_shape, W, padding, dilation):
 
 
 # ----- the two public functions --------------------------------------------------------------
+@serialized
 def forward(x, W, b, stride=1, padding=0, dilation=1):
     """out[n, o, i, j] = b[o] + sum_{c,kh,kw} W[o,c,kh,kw] xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
 
@@ -425,6 +444,7 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     return out, (x, W, stride, padding, dilation, out.shape, path, kept)
 
 
+@serialized
 def backward(dout, cache):
     """(dx, dW, db) given dout = dL/dout (N, C_out, H', W'). The math is in
     conv_reference.backward; each path's own function says how it is arranged here.

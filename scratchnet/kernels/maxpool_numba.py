@@ -14,6 +14,7 @@ import numba
 import numpy as np
 
 from scratchnet.kernels.geometry import check_dout, check_pool
+from scratchnet.kernels.threads import serialized
 
 
 @numba.njit(parallel=True, cache=True)
@@ -73,6 +74,7 @@ def _backward(dout, arg, KW, sh, sw, ph, pw, dx):
                     dx[n, c, h, w] += dout[n, c, i, j]
 
 
+@serialized
 def forward(x, kernel, stride=None, padding=0):
     """x: (N, C, H, W) -> out: (N, C, H', W'), H' = (H + 2*ph - KH) // sh + 1. See maxpool_reference."""
     x, (KH, KW), (sh, sw), (ph, pw), (HO, WO) = check_pool(
@@ -86,6 +88,7 @@ def forward(x, kernel, stride=None, padding=0):
     return out, (x.shape, x.dtype, arg, (KH, KW), (sh, sw), (ph, pw))
 
 
+@serialized
 def backward(dout, cache):
     """dx: (N, C, H, W) given dout (N, C, H', W'): each window's dout goes to its winner
     (derivation in maxpool_reference.backward)."""
