@@ -147,6 +147,10 @@ class CSVLogger(Callback):
         self._keys = None
 
     def on_train_begin(self, logs=None):
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"CSVLogger: cannot write {self.path}: the folder {folder} "
+                                    f"does not exist")
         resume = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
         self._keys = None
         if resume:                                  # the columns of the existing header
@@ -203,6 +207,8 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
         self.restore_best = restore_best
+        self.best, self.best_epoch, self.stopped_epoch, self.wait = None, None, None, 0
+        self._best_params = None
 
     def on_train_begin(self, logs=None):
         self.best = math.inf if self.mode == "min" else -math.inf

@@ -16,6 +16,21 @@ One training step (one "batch", one parameter update):
 
 Also here: `History` (what fit returns), weights saved to / loaded from `.npz` files, and
 `summary()`, a table of the layers.
+
+Sharing a layer. One layer object may sit in a model only once (its second use would overwrite
+its own cache and grads). It may sit in SEVERAL models, to share its weights between them: an
+encoder used by an autoencoder and by a classifier, say. Each model keeps the caches of its own
+last forward and hands them back to its layers in backward, so interleaved forwards of the two
+models give each backward its own numbers. The shared layer's `grads` are those of the last
+backward that ran, so step a model's optimizer after its backward, before the other model's.
+
+Threads. Separate models (or layers) in separate threads are safe, on every backend. One model
+or layer used from several threads: forward, predict and evaluate give every thread its own
+right answer (predict and evaluate take turns on one model, as they switch it to eval mode);
+training one model in two threads at once is refused (a backward that would read another
+thread's forward cache raises RuntimeError), and predict on a model that another thread is
+training would run that training's forwards in eval mode: give each thread its own copy
+(copy.deepcopy(model)).
 """
 from __future__ import annotations
 
@@ -26,7 +41,11 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
+import threading
+import weakref
+import zipfile
 
 import numpy as np
 
@@ -200,6 +219,51 @@ class _Running:
         return {prefix + k: s / self.count for k, s in self.sums.items()}
 
 
+def _end_callbacks(cbs) -> list:
+    """Call on_train_end of every callback, even when some raise; returns [(callback, error)]."""
+    failed = []
+    for cb in cbs:
+        try:
+            cb.on_train_end({})
+        except Exception as error:      # noqa: BLE001  collected and raised by the caller
+            failed.append((cb, error))
+    return failed
+
+
+def _check_targets_with_loss(who: str, loss, out: np.ndarray, y: np.ndarray) -> None:
+    """Put ALL the targets y through the loss's own checks before training starts.
+
+    The loss runs once on a stand-in prediction of the model's output shape for every example,
+    (N,) + out.shape[1:], filled with 0.5 (a valid probability and a valid logit). So a bad
+    target anywhere (a label 5.0 for 3 classes, a one-hot row that sums to 0.9) stops fit now,
+    before any parameter has changed, rather than when its batch comes. The loss's cache is
+    put back as it was."""
+    stand_in = np.full((len(y),) + out.shape[1:], 0.5, dtype=out.dtype)
+    kept = loss._cache
+    try:
+        loss.forward(stand_in, y)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{who}: the targets y (shape {y.shape}) do not suit {loss.name} for "
+                        f"this model's output (shape (N, ...) = {_shape_text(out.shape)}); "
+                        f"nothing was trained: {exc}") from exc
+    finally:
+        loss._cache = kept
+
+
+_model_locks: "weakref.WeakKeyDictionary[Layer, threading.RLock]" = weakref.WeakKeyDictionary()
+_model_locks_guard = threading.Lock()
+
+
+def _model_lock(model: Layer) -> threading.RLock:
+    """The lock of one model, made on first use (kept outside the model, so that copy.deepcopy
+    and pickling of models keep working)."""
+    with _model_locks_guard:
+        lock = _model_locks.get(model)
+        if lock is None:
+            lock = _model_locks[model] = threading.RLock()
+        return lock
+
+
 # ===== Sequential ===============================================================================
 class Sequential(Layer):
     """Layers applied in order: y = f_L(... f_2(f_1(x))).
@@ -307,11 +371,12 @@ class Sequential(Layer):
         if not self.layers:
             raise ValueError(f"{self.name}: has no layers; add some with add(layer)")
         self._cache = None          # if a layer fails, no backward may run on mixed caches
-        shapes = []
+        shapes, caches = [], []
         for i, layer in enumerate(self.layers):
             x = self._run(i, layer, "forward", x)
             shapes.append(x.shape)
-        self._save(out_shapes=shapes)
+            caches.append(layer._cache)
+        self._save(out_shapes=shapes, layer_caches=caches)
         return x
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
@@ -321,26 +386,32 @@ class Sequential(Layer):
         Backward: the chain rule, last layer first:
                   dL/dh_{i-1} = layer_i.backward(dL/dh_i)     for i = L, ..., 1
                   each layer also fills its own grads on the way; dL/dx = dL/dh_0.
+
+        Each layer first gets back the cache of THIS model's last forward: a layer shared with
+        another model (module docstring, "Sharing a layer") may have run a forward there since.
         """
-        self._load()
+        caches = self._load()["layer_caches"]
         for i in reversed(range(len(self.layers))):
+            self.layers[i]._cache = caches[i]
             dy = self._run(i, self.layers[i], "backward", dy)
         return dy
 
     @contextlib.contextmanager
     def _eval_mode(self):
         """Run the body in eval mode, then give every layer back its own previous mode and
-        its forward cache (so a backward that was pending still works)."""
-        layers = list(iter_layers(self))
-        modes = [layer.training for layer in layers]
-        caches = [layer._cache for layer in layers]
-        self.eval()
-        try:
-            yield
-        finally:
-            for layer, mode, cache in zip(layers, modes, caches):
-                layer.training = mode
-                layer._cache = cache
+        its forward cache (so a backward that was pending still works). Two threads take
+        turns here (one model's lock), so neither sees the other's switch of modes."""
+        with _model_lock(self):
+            layers = list(iter_layers(self))
+            modes = [layer.training for layer in layers]
+            caches = [layer._cache for layer in layers]
+            self.eval()
+            try:
+                yield
+            finally:
+                for layer, mode, cache in zip(layers, modes, caches):
+                    layer.training = mode
+                    layer._cache = cache
 
     # ----- inputs ----------------------------------------------------------------------------
     def _as_input(self, who: str, x, what: str = "x") -> np.ndarray:
@@ -392,6 +463,8 @@ class Sequential(Layer):
         if isinstance(loss, losses.BinaryCrossEntropy) and (y.min() < 0 or y.max() > 1):
             raise ValueError(f"{who}: {loss.name} needs targets y in [0, 1] (0/1 labels), got "
                              f"values from {y.min()} to {y.max()} (shape {y.shape})")
+        if loss is not None:
+            _check_targets_with_loss(who, loss, out, y)
 
     # ----- predict and evaluate --------------------------------------------------------------
     def predict(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
@@ -545,9 +618,11 @@ class Sequential(Layer):
             cb.set_model(self)
             cb.set_params(info)
         self.train()
-        try:                        # on_train_end runs for every callback, whatever fails
+        began = []                  # the callbacks whose on_train_begin ran: they are ended
+        try:
             for cb in cbs:
                 cb.on_train_begin({})
+                began.append(cb)
             for epoch in range(info["epochs"]):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
@@ -561,9 +636,17 @@ class Sequential(Layer):
                     cb.on_epoch_end(epoch, dict(logs))
                 if self.stop_training:
                     break
-        finally:
-            for cb in cbs:
-                cb.on_train_end({})
+        except BaseException as exc:
+            # training failed (or was interrupted): still end every callback that began, so
+            # files are closed, and raise the training's error, noting any from the endings
+            for cb, error in _end_callbacks(began):
+                if hasattr(exc, "add_note"):
+                    exc.add_note(f"(then {type(cb).__name__}.on_train_end also failed: "
+                                 f"{type(error).__name__}: {error})")
+            raise
+        failed = _end_callbacks(began)
+        if failed:                  # every callback has ended; now raise the first error
+            raise failed[0][1]
         return history
 
     def _train_epoch(self, epoch, x, y, batch_size, shuffle, rng, metric_fns, cbs, info) -> dict:
@@ -660,89 +743,138 @@ class Sequential(Layer):
         string (a 0-d unicode array, no pickle) with the format, its version, the dtype and
         every layer's class and parameter shapes. The file is written to a temporary file in
         the same folder, flushed to disk, then renamed over `path` in one step, so a crash
-        never leaves a half-written file under that name.
+        never leaves a half-written file under that name. A new file gets the permissions
+        your umask allows (usually 0o644); a file saved over keeps its own.
         """
         meta = {"format": SAVE_FORMAT, "version": SAVE_VERSION, "dtype": str(self.dtype),
                 "layers": self._description()}
-        arrays = self.parameters()
+        # C order always, so that load (which refuses Fortran-ordered entries) reads it back
+        arrays = {key: np.ascontiguousarray(p) for key, p in self.parameters().items()}
         arrays[META_KEY] = np.array(json.dumps(meta))
-        atomic_savez(os.fspath(path), arrays)
+        atomic_savez(path, arrays, who=f"{self.name}.save")
 
     def load(self, path) -> "Sequential":
         """Read weights written by save() into this model (built with the same layers).
 
-        Everything is checked before anything is assigned: a corrupt, truncated or foreign file,
-        other layer classes, a missing key or a wrong shape is a ValueError that names the file
-        and the problem, and then the model is unchanged. Uses np.load(allow_pickle=False):
-        no code from the file ever runs. Returns the model.
+        Everything is checked before anything is assigned, and nothing is read blindly: first
+        the archive's entry names and the metadata (layer classes), then each entry's .npy
+        header (shape, dtype), and only then the data, so a foreign or huge entry is refused
+        without reading it. A corrupt, truncated or foreign file, other layer classes, a
+        missing or extra key, a wrong shape, NaN/inf, or values too large for the model's
+        dtype is a ValueError that names the file and the problem, and then the model is
+        unchanged. Data is read with allow_pickle=False: no code from the file ever runs.
+        Returns the model.
         """
         who, path = f"{self.name}.load", os.fspath(path)
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"{who}: {path} is a folder, not a weights file")
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{who}: no such file: {path}")
-        stored = read_npz(who, path)
-        meta = read_meta(who, path, stored.pop(META_KEY, None))
-        self._check_stored(who, path, meta, stored)
-        for key, p in self.parameters().items():
+        params = self.parameters()
+        with NpzReader(who, path) as archive:
+            meta = read_meta(archive)
+            self._check_layers(who, path, meta)
+            self._check_entries(archive, params)
+            stored = {key: archive.read(key) for key in params}
+        self._check_values(who, path, stored, params)
+        for key, p in params.items():
             np.copyto(p, stored[key], casting="same_kind")
         return self
 
     load_weights = load
 
-    def _check_stored(self, who, path, meta, stored) -> None:
-        """Raise ValueError unless the file's layers, keys and shapes match this model."""
+    def _check_layers(self, who, path, meta) -> None:
+        """Raise ValueError unless the file's layers (paths and classes) are this model's."""
         mine = [(d["path"], d["class"]) for d in self._description()]
-        theirs = [(d.get("path"), d.get("class")) for d in meta.get("layers", [])
-                  if isinstance(d, dict)]
+        theirs = [(d["path"], d["class"]) for d in meta["layers"]]
         if mine != theirs:
             diff = next(((a, b) for a, b in zip(theirs, mine) if a != b), None)
             detail = (f"layer {diff[0][0]} is {diff[0][1]} in the file but {diff[1][1]} in the model"
                       if diff else f"the file has {len(theirs)} layers, the model {len(mine)}")
             raise ValueError(f"{who}: {path} was saved from a different architecture: {detail}")
-        params = self.parameters()
-        missing, extra = sorted(set(params) - set(stored)), sorted(set(stored) - set(params))
+
+    @staticmethod
+    def _check_entries(archive: "NpzReader", params: dict) -> None:
+        """Raise ValueError unless the archive holds exactly these parameters (and the
+        metadata), each a float array of the parameter's shape. Reads names and headers only."""
+        who, path = archive.who, archive.path
+        keys = set(archive.keys()) - {META_KEY}
+        missing, extra = sorted(set(params) - keys), sorted(keys - set(params))
         if missing or extra:
             raise ValueError(f"{who}: {path} does not match the model's parameters: "
-                             f"missing {missing}, unexpected {extra}")
+                             f"missing {_first_few(missing)}, unexpected {_first_few(extra)}")
+        for key, p in params.items():
+            shape, dtype = archive.header(key)
+            if shape != p.shape or dtype.kind != "f":
+                raise ValueError(f"{who}: {path}: parameter {key!r} is {dtype} of shape "
+                                 f"{shape} in the file, the model needs float of shape {p.shape}")
+
+    @staticmethod
+    def _check_values(who, path, stored: dict, params: dict) -> None:
+        """Raise ValueError if a stored array holds NaN/inf, or values that its parameter's
+        dtype cannot hold (1e300 becomes inf in float32)."""
         for key, p in params.items():
             a = stored[key]
-            if a.shape != p.shape or a.dtype.kind != "f":
-                raise ValueError(f"{who}: {path}: parameter {key!r} is {a.dtype} of shape "
-                                 f"{a.shape} in the file, the model needs float of shape {p.shape}")
+            if not np.isfinite(a).all():
+                raise ValueError(f"{who}: {path}: parameter {key!r} holds NaN/inf")
+            largest = float(np.abs(a).max()) if a.size else 0.0
+            if largest > np.finfo(p.dtype).max:
+                raise ValueError(f"{who}: {path}: parameter {key!r} holds values up to "
+                                 f"{largest:.3g} that overflow {p.dtype}")
+
+
+def _first_few(names: list, limit: int = 10) -> str:
+    """A list of names for a message, cut after `limit` of them: "['a', 'b'] and 3 more"."""
+    if len(names) <= limit:
+        return repr(names)
+    return f"{names[:limit]!r} and {len(names) - limit} more"
 
 
 # ===== files ====================================================================================
-def atomic_savez(path: str, arrays: dict) -> None:
+def atomic_savez(path, arrays: dict, who: str = "atomic_savez") -> None:
     """np.savez to a temporary file next to `path`, fsync it, then os.replace it onto `path`.
 
     Either the old file (or none) or the complete new one is at `path`, never a partial one;
-    on any error the temporary file is removed and the error is raised again.
+    on any error the temporary file is removed and the error is raised again. `who` starts
+    the error messages ("Sequential.save: ...").
     """
-    _atomic_write(path, lambda f: np.savez(f, **arrays))
+    atomic_write(path, lambda f: np.savez(f, **arrays), who)
 
 
-def atomic_write_text(path: str, text: str) -> None:
+def atomic_write_text(path, text: str, who: str = "atomic_write_text") -> None:
     """Write `text` (UTF-8) to `path` in the same all-or-nothing way as atomic_savez."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), who)
 
 
-def atomic_write_bytes(path: str, data: bytes) -> None:
+def atomic_write_bytes(path, data: bytes, who: str = "atomic_write_bytes") -> None:
     """Write `data` to `path` in the same all-or-nothing way as atomic_savez."""
-    _atomic_write(path, lambda f: f.write(data))
+    atomic_write(path, lambda f: f.write(data), who)
 
 
-def _atomic_write(path: str, fill) -> None:
-    """fill(f) writes into a binary temporary file next to `path`; then fsync and rename."""
+def atomic_write(path, fill, who: str = "atomic_write") -> None:
+    """fill(f) writes into a binary temporary file next to `path`; then fsync and rename.
+
+    `path` is checked before anything is made (empty, a folder, a device: a clear error).
+    The file gets the mode a plain open() would give it (0o666 less the umask), or, when it
+    replaces a file, that file's mode: a private 0o600 file stays private.
+    """
+    path = _target_path(who, path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+        raise FileNotFoundError(f"{who}: cannot write {path}: the folder {folder} does not exist")
+    mode = _mode_for(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
+    except PermissionError as exc:
+        raise PermissionError(f"{who}: cannot write {path}: no permission to create a file "
+                              f"in the folder {folder}") from exc
     try:
         with os.fdopen(fd, "wb") as f:
             fill(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -756,32 +888,224 @@ def _atomic_write(path: str, fill) -> None:
             os.close(dir_fd)
 
 
+def _target_path(who: str, path) -> str:
+    """`path` as a str, refused at once (before any temporary file) unless it can name a file."""
+    try:
+        path = os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise TypeError(f"{who}: expected a file path (str or os.PathLike), "
+                        f"got {type(path).__name__}") from None
+    if path == "":
+        raise ValueError(f"{who}: the path is empty (''); give a file name")
+    if "\0" in path:
+        raise ValueError(f"{who}: the path {path!r} contains a NUL character")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{who}: {path} is a folder; give a file name inside it")
+    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        raise IsADirectoryError(f"{who}: {path} ends with a separator, so it names a folder, "
+                                f"not a file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError(f"{who}: {path} exists and is not a regular file (a device, a pipe?); "
+                         f"refusing to replace it")
+    return path
+
+
+def _mode_for(path: str) -> int:
+    """Permission bits for the file about to be written at `path`: those of the file it
+    replaces, or, for a new file, 0o666 less the umask (what open() would give it)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_current_umask()
+
+
+_umask_lock = threading.Lock()
+
+
+def _current_umask() -> int:
+    """The process's umask. It can only be read by setting a new one, so set the strictest
+    (0o077: a file another thread makes in that instant is private, never too open) and put
+    the old one back at once; the lock keeps two of our own threads from interleaving."""
+    with _umask_lock:
+        old = os.umask(0o077)
+        os.umask(old)
+    return old
+
+
+class NpzReader:
+    """An .npz archive read with care: names first, then .npy headers, data only on request.
+
+        with NpzReader("Sequential.load", "w.npz") as archive:
+            archive.keys()            # ["0.W", "0.b", "__meta__"]: from the zip's directory
+            archive.header("0.W")     # ((2, 8), dtype('float64')): a few hundred bytes read
+            archive.read("0.W")       # the array itself
+
+    np.load reads an entry whole as soon as it is asked for. Here a caller compares every name
+    and every header (shape, dtype) with what it expects before any data is read, so a foreign
+    or huge entry is refused at no cost. Entries must be .npy arrays, once each, in C order,
+    without Python objects; data is read with allow_pickle=False. Every problem is a
+    ValueError naming `who`, the file and the entry.
+    """
+
+    def __init__(self, who: str, path: str):
+        self.who, self.path = who, path
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except Exception as exc:  # not a zip, cut short, unreadable: many ways to fail
+            raise self._unreadable(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            self._entries = self._index(self._zip.infolist())
+        except BaseException:
+            self._zip.close()
+            raise
+        self._headers = {}
+
+    def __enter__(self) -> "NpzReader":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the zip file."""
+        self._zip.close()
+
+    def _unreadable(self, problem: str) -> ValueError:
+        """The error for a file that is not a well-formed weights archive."""
+        return ValueError(f"{self.who}: {self.path} is not a readable weights file ({problem})")
+
+    def _index(self, infos) -> dict:
+        """key -> ZipInfo, for entries named <key>.npy; anything else, or a name twice, is refused."""
+        entries = {}
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                raise self._unreadable(f"entry {info.filename!r} is not an .npy array")
+            key = info.filename[:-len(".npy")]
+            if key in entries:
+                raise self._unreadable(f"two entries are named {info.filename!r}")
+            entries[key] = info
+        return entries
+
+    def keys(self) -> list[str]:
+        """The entries' names, without ".npy", in the archive's order."""
+        return list(self._entries)
+
+    def header(self, key: str) -> tuple[tuple, np.dtype]:
+        """(shape, dtype) of entry `key`, from its .npy header alone (no data is read)."""
+        shape, dtype, _ = self._header(key)
+        return shape, dtype
+
+    def _header(self, key: str) -> tuple[tuple, np.dtype, int]:
+        """(shape, dtype, offset of the data in the entry), read once and remembered."""
+        if key not in self._headers:
+            info = self._entries[key]
+            try:
+                with self._zip.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    if version not in ((1, 0), (2, 0)):
+                        raise ValueError(f".npy format version {version} is not supported")
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, fortran_order, dtype = read(f)
+                    offset = f.tell()
+            except Exception as exc:
+                raise self._unreadable(f"entry {key!r}: {type(exc).__name__}: {exc}") from exc
+            if dtype.hasobject:
+                raise self._unreadable(f"entry {key!r} holds Python objects ({dtype}), "
+                                       f"which only pickle could read")
+            if fortran_order:
+                raise self._unreadable(f"entry {key!r} is stored in Fortran order; "
+                                       f"save() writes C order")
+            self._headers[key] = (shape, dtype, offset)
+        return self._headers[key]
+
+    def read(self, key: str, max_bytes: int | None = None) -> np.ndarray:
+        """The array of entry `key`, read only once its header and size check out.
+
+        max_bytes: refuse (ValueError) an entry whose header promises more data than this.
+        """
+        shape, dtype, offset = self._header(key)
+        needed = math.prod(shape) * dtype.itemsize
+        if max_bytes is not None and needed > max_bytes:
+            raise ValueError(f"{self.who}: {self.path}: entry {key!r} is {dtype} of shape "
+                             f"{shape} ({needed} bytes), more than the {max_bytes} allowed")
+        info = self._entries[key]
+        held = info.file_size - offset
+        if held != needed:
+            raise self._unreadable(f"entry {key!r}: its header promises {dtype} of shape "
+                                   f"{shape} ({needed} bytes) but it holds {held} bytes")
+        try:
+            with self._zip.open(info) as f:
+                return np.lib.format.read_array(f, allow_pickle=False)
+        except Exception as exc:  # a bad CRC, a cut zlib stream, ...
+            raise self._unreadable(f"entry {key!r}: {type(exc).__name__}: {exc}") from exc
+
+
 def read_npz(who: str, path: str) -> dict:
-    """Every array of an .npz file, read now (without pickle); any failure is a ValueError."""
-    try:
-        data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError(f"expected an .npz archive, found a single {type(data).__name__}")
-        with data:
-            return {key: data[key] for key in data.files}
-    except Exception as exc:  # a broken file can fail in many ways: zip, zlib, header, EOF
-        raise ValueError(f"{who}: {path} is not a readable weights file "
-                         f"({type(exc).__name__}: {exc})") from exc
+    """Every array of an .npz file, each header checked before its data is read (no pickle);
+    any failure is a ValueError naming the file."""
+    with NpzReader(who, path) as archive:
+        return {key: archive.read(key) for key in archive.keys()}
 
 
-def read_meta(who: str, path: str, meta) -> dict:
-    """The JSON metadata stored by save(), checked for format and version."""
-    if meta is None:
+MAX_META_BYTES = 1 << 24  # 16 MiB of metadata (4 bytes a character): far more than any model's
+
+
+def read_meta(archive: NpzReader) -> dict:
+    """The JSON metadata stored by save(): size-bounded, then checked for format, version and
+    structure ("layers": a list of {"path": str, "class": str, "params": {name: shape}})."""
+    who, path = archive.who, archive.path
+    if META_KEY not in archive.keys():
         raise ValueError(f"{who}: {path} has no {META_KEY!r} entry; was it written by save()?")
+    shape, dtype = archive.header(META_KEY)
+    if shape != () or dtype.kind != "U":
+        raise ValueError(f"{who}: {path}: unreadable metadata (expected a 0-d string, "
+                         f"got {dtype} of shape {shape})")
+    text = str(archive.read(META_KEY, max_bytes=MAX_META_BYTES))
     try:
-        if meta.ndim != 0 or meta.dtype.kind != "U":
-            raise ValueError(f"expected a 0-d string, got {meta.dtype} of shape {meta.shape}")
-        info = json.loads(str(meta))
-        if not isinstance(info, dict):
-            raise ValueError("expected a JSON object")
-    except ValueError as exc:
-        raise ValueError(f"{who}: {path}: unreadable metadata ({exc})") from exc
+        info = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        raise ValueError(f"{who}: {path}: unreadable metadata ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})") from exc
+    if not isinstance(info, dict):
+        raise ValueError(f"{who}: {path}: unreadable metadata (expected a JSON object, "
+                         f"got {_json_kind(info)})")
     if info.get("format") != SAVE_FORMAT or info.get("version") != SAVE_VERSION:
-        raise ValueError(f"{who}: {path}: format {info.get('format')!r} version "
-                         f"{info.get('version')!r}; expected {SAVE_FORMAT!r} version {SAVE_VERSION}")
+        raise ValueError(f"{who}: {path}: format {info.get('format')!r:.100} version "
+                         f"{info.get('version')!r:.100}; expected {SAVE_FORMAT!r} version "
+                         f"{SAVE_VERSION}")
+    _check_meta_layers(who, path, info.get("layers"))
     return info
+
+
+def _check_meta_layers(who: str, path: str, layers) -> None:
+    """Raise ValueError unless `layers` is a list of {"path": str, "class": str,
+    "params": {name: [int, ...]}}, as _description() writes it."""
+    def bad(where, value, expected):
+        raise ValueError(f"{who}: {path}: malformed metadata: {where} is {_json_kind(value)}, "
+                         f"expected {expected}")
+
+    if not isinstance(layers, list):
+        bad("'layers'", layers, "a list of layer entries")
+    for i, entry in enumerate(layers):
+        if not isinstance(entry, dict):
+            bad(f"layers[{i}]", entry, "an object with 'path', 'class' and 'params'")
+        for field, kind, expected in (("path", str, "a string"), ("class", str, "a string"),
+                                      ("params", dict, "an object (parameter name -> shape)")):
+            if not isinstance(entry.get(field), kind):
+                bad(f"layers[{i}][{field!r}]", entry.get(field), expected)
+        for name, shape in entry["params"].items():
+            if not (isinstance(shape, list) and all(
+                    isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+                bad(f"layers[{i}]['params'][{name!r}]", shape,
+                    "a shape (a list of non-negative integers)")
+
+
+def _json_kind(value) -> str:
+    """What a decoded JSON value is, in JSON's words, for messages: null, a string (...), ..."""
+    if value is None:
+        return "null"
+    kinds = {bool: "a boolean", str: "a string", int: "a number", float: "a number",
+             list: "a list", dict: "an object"}
+    kind = kinds.get(type(value), type(value).__name__)
+    return kind if isinstance(value, dict) else f"{kind} ({value!r:.60})"

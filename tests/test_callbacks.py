@@ -150,6 +150,57 @@ def test_callbacks_see_the_end_of_training_after_divergence(tmp_path):
     assert ended == [True]
 
 
+def test_csv_logger_into_a_missing_folder_says_so_even_with_early_stopping(tmp_path):
+    """The FileNotFoundError used to be hidden by EarlyStopping.on_train_end's AttributeError
+    (its on_train_begin had never run)."""
+    model, train, val = regression_with_conflicting_validation()
+    missing = tmp_path / "no" / "log.csv"
+    with pytest.raises(FileNotFoundError, match="CSVLogger.*the folder .*no does not exist"):
+        model.fit(*train, loss="mse", optimizer=SGD(0.1), validation_data=val, verbose=0,
+                  callbacks=[CSVLogger(missing), EarlyStopping(patience=1)])
+    with pytest.raises(FileNotFoundError, match="CSVLogger"):
+        model.fit(*train, loss="mse", optimizer=SGD(0.1), validation_data=val, verbose=0,
+                  callbacks=[EarlyStopping(patience=1), CSVLogger(missing)])
+
+
+class Boom(Exception):
+    pass
+
+
+def failing_end(logs):
+    raise Boom("on_train_end failed")
+
+
+def test_every_callback_ends_when_one_end_fails_and_the_first_error_is_raised(tmp_path):
+    """When one callback's on_train_end raises, the callbacks after it still end (the CSV file
+    is closed), and then the first error is raised."""
+    model, train, val = regression_with_conflicting_validation()
+    ended = []
+    logger = CSVLogger(tmp_path / "log.csv")
+    cbs = [LambdaCallback(on_train_end=failing_end), logger,
+           LambdaCallback(on_train_end=lambda logs: ended.append("last"))]
+    with pytest.raises(Boom, match="on_train_end failed"):
+        model.fit(*train, loss="mse", optimizer=SGD(0.1), epochs=2, verbose=0, callbacks=cbs)
+    assert ended == ["last"] and logger._file is None
+    assert len((tmp_path / "log.csv").read_text().splitlines()) == 3
+
+
+def test_a_training_error_wins_over_errors_in_on_train_end(tmp_path):
+    """Training fails (a callback raises at the end of epoch 1); every callback still ends,
+    and the training's error is the one raised."""
+    model, train, val = regression_with_conflicting_validation()
+    logger = CSVLogger(tmp_path / "log.csv")
+
+    def fail_epoch(epoch, logs):
+        raise KeyError("in epoch")
+
+    cbs = [LambdaCallback(on_epoch_end=fail_epoch), LambdaCallback(on_train_end=failing_end),
+           logger]
+    with pytest.raises(KeyError, match="in epoch"):
+        model.fit(*train, loss="mse", optimizer=SGD(0.1), epochs=3, verbose=0, callbacks=cbs)
+    assert logger._file is None
+
+
 def test_verbose_lines(capsys):
     x, y = moons(n=20, rng=3)
     model = Sequential([Dense(2, 2, rng=0)])

@@ -342,6 +342,88 @@ def test_fit_error_paths():
         model.fit(x, y, validation_data=(x, y[:5]), **kw)
 
 
+@pytest.mark.parametrize("bad_at", [0, 17])
+def test_every_target_is_checked_before_the_first_update(bad_at):
+    """Float labels out of range and one-hot rows that do not sum to 1 were found only when
+    their batch came, after earlier batches had changed the parameters."""
+    x, y = moons(n=20, rng=0)
+    kw = dict(loss="cce", optimizer="sgd", batch_size=4, shuffle=False, verbose=0)
+    labels = y.astype(float)
+    labels[bad_at] = 5.0
+    rows = np.eye(2)[y]
+    rows[bad_at] = [0.5, 0.4]
+    for bad, pattern in ((labels, r"labels in \[0, 2\).*5"), (rows, rf"row {bad_at} sums to 0\.9")):
+        model = mlp()
+        before = param_copies(model)
+        with pytest.raises(ValueError, match="nothing was trained.*" + pattern):
+            model.fit(x, bad, **kw)
+        assert_same_params(model, before)
+        with pytest.raises(ValueError, match=r"validation data.*nothing was trained"):
+            model.fit(x, y, validation_data=(x, bad), **kw)
+        assert_same_params(model, before)
+
+
+class OrderProbe(Layer):
+    """y = x; records, for every backward (so only for training steps), the mode it ran in and
+    the rows of the batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def forward(self, x):
+        x = self._check_input(x)
+        self._save(x=x, training=self.training)
+        return x
+
+    def backward(self, dy):
+        cache = self._load()
+        self.steps.append((cache["training"], cache["x"][:, 0].copy()))
+        return self._check_grad(dy, cache["x"].shape)
+
+
+class RecordingMSE(MSE):
+    """MSE that records the targets of every batch it sees in training (a backward follows)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, y_pred, y_true):
+        self.last = np.array(y_true)[:, 0]
+        return super().forward(y_pred, y_true)
+
+    def backward(self):
+        self.seen.append(self.last)
+        return super().backward()
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_fit_trains_in_training_mode_and_keeps_x_paired_with_y(shuffle):
+    """After model.eval(), fit must still train in training mode; shuffle visits every example
+    once per epoch in a new order (or in order); x and y stay paired in every batch."""
+    n, epochs, batch = 12, 3, 5
+    x = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])   # x[:, 0] = the index
+    y = np.arange(n, dtype=float)[:, None] * 10                      # y = 10 * index
+    probe, loss = OrderProbe(), RecordingMSE()
+    model = Sequential([probe, Dense(2, 1, rng=0)]).eval()
+    model.fit(x, y, loss=loss, optimizer=SGD(1e-4), epochs=epochs, batch_size=batch,
+              shuffle=shuffle, rng=1, verbose=0)
+    assert len(probe.steps) == epochs * 3 == len(loss.seen)
+    assert all(training for training, _ in probe.steps)
+    for (_, rows), targets in zip(probe.steps, loss.seen):
+        np.testing.assert_array_equal(targets, 10 * rows)            # still pairs
+    orders = [np.concatenate([rows for _, rows in probe.steps[e * 3:(e + 1) * 3]])
+              for e in range(epochs)]
+    for order in orders:
+        np.testing.assert_array_equal(np.sort(order), np.arange(n))  # each example once
+    if shuffle:
+        assert len({tuple(o) for o in orders}) == epochs and tuple(orders[0]) != tuple(range(n))
+    else:
+        assert all(tuple(o) == tuple(range(n)) for o in orders)
+    assert model.training and probe.training
+
+
 def test_astype_float32_trains():
     x, y = moons(n=100, noise=0.1, rng=3)
     model = mlp((2, 16, 2)).astype(np.float32)

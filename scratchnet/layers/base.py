@@ -8,11 +8,14 @@ A layer is a function y = f(x; params) that also knows its own local derivative:
 Rules (tests hold every layer to them):
   * backward never updates a parameter: an optimizer does that, from `grads`.
   * backward never changes x, y or dy in place: it builds new arrays.
-  * backward before forward raises RuntimeError.
+  * backward before forward raises RuntimeError; so does a backward in one thread that
+    would read the cache of a forward run in another (see ForwardCache).
   * `params` and `grads` have the same keys and shapes.
   * bad input raises ValueError/TypeError naming the layer, what it expected and what came.
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -124,13 +127,15 @@ class Layer:
         self.grads[key] = np.zeros_like(value)
 
     def _save(self, **cache) -> None:
-        """Keep what backward needs."""
-        self._cache = cache
+        """Keep what backward needs (and which thread ran this forward)."""
+        self._cache = ForwardCache(cache)
 
     def _load(self) -> dict:
-        """Return the forward cache, or raise if forward has not run."""
+        """Return the forward cache, or raise if forward has not run, or if it was run by
+        another thread (whose backward it belongs to)."""
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
+        check_same_thread(self.name, self._cache)
         return self._cache
 
     def _check_input(self, x, ndim: int | tuple[int, ...] | None = None, *,
@@ -153,6 +158,30 @@ class Layer:
             raise ValueError(f"{self.name}.backward: expected dy of shape {tuple(shape)} "
                              f"(the shape of the last output), got {dy.shape}")
         return dy
+
+
+class ForwardCache(dict):
+    """What a forward kept for its backward (a dict), and the thread that ran that forward.
+
+    A layer holds one cache: the last forward's. If one layer object is used from two
+    threads, thread B's forward replaces the cache that thread A's backward needs; the thread
+    recorded here lets A's backward see that and refuse, rather than use B's numbers.
+    """
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.thread = threading.get_ident()
+
+
+def check_same_thread(who: str, cache) -> None:
+    """Raise RuntimeError if `cache` was made by a forward in another thread than this one."""
+    made_by = getattr(cache, "thread", None)
+    if made_by is not None and made_by != threading.get_ident():
+        raise RuntimeError(
+            f"{who}: backward in this thread would use the cache of a forward run in another "
+            f"thread: one layer object cannot run forward and backward in two threads at once. "
+            f"Give each thread its own layer or model (copy.deepcopy), or run forward and "
+            f"backward in one thread. (forward alone, e.g. predict, is safe from several threads.)")
 
 
 def check_array(who: str, x, *, ndim=None, axis=None, size=None, what="x",
