@@ -27,7 +27,9 @@ report.kinks, str(report).
 Tolerances (rtol=1e-5, atol=1e-8 by default, keyword arguments of every check) and the error
 metric are described in gradcheck/report.py; kinks (ReLU at 0, ties in a max) are accepted when
 the analytic value lies between the one-sided differences, and counted apart from failures.
-Cost: two forwards per checked number, so check small shapes (a batch of 2 to 5).
+Cost: two forwards per checked number, so check small shapes (a batch of 2 to 5). An input
+with no elements (x of shape (0, D)) is a ValueError, not a PASS: a check of nothing proves
+nothing.
 """
 from gradcheck.numeric import DEFAULT_EPS, finite_differences, has_kink, numerical_gradient
 from gradcheck.report import ATOL, RTOL, Check, Report, Row, rel_error

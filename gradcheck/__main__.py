@@ -7,7 +7,9 @@
     python -m gradcheck --verbose       the full report of every case after the table
 
 Exit status 1 if any case fails (or cannot be built), 0 otherwise. Skipped cases (layers with
-differentiable = False) do not fail.
+differentiable = False) do not fail. Exit status 2, with a message, for bad arguments: a seed
+that is not an integer >= 0, or a -k that matches no case (a run that checks nothing must
+not look like a pass).
 """
 from __future__ import annotations
 
@@ -35,14 +37,31 @@ def run_case(case, seed: int):
         return "?", None, f"{type(exc).__name__}: {exc}"
 
 
+def seed_argument(text: str) -> int:
+    """argparse type of --seed: an integer >= 0 (NumPy's generators accept no negative seed)."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {seed}")
+    return seed
+
+
 def main(argv=None) -> int:
+    """Run the cases chosen by argv; returns the exit status (argparse exits 2 on bad arguments)."""
     parser = argparse.ArgumentParser(prog="python -m gradcheck", description=__doc__.split("\n")[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed of shapes, values and g")
+    parser.add_argument("--seed", type=seed_argument, default=0,
+                        help="seed of shapes, values and g (an integer >= 0)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("-k", dest="pattern", default="", help="only cases whose name contains this")
     parser.add_argument("--verbose", action="store_true", help="print every full report")
     args = parser.parse_args(argv)
     cases = [c for c in CASES if args.pattern.lower() in c.name.lower()]
+    if not cases:
+        names = "\n".join(f"  {c.name}" for c in CASES)
+        parser.error(f"-k {args.pattern!r} matches no case, so nothing would be checked. "
+                     f"The {len(CASES)} cases are:\n{names}")
     if args.list:
         print("\n".join(f"{c.kind:<6} {c.name}" for c in cases))
         return 0

@@ -11,6 +11,8 @@ finite differences compute one and the same function.
 
 Before any number is compared, structural checks run: gradient shapes, inputs untouched by
 backward, parameters untouched, backward linear in dy, and the same seed giving the same result.
+An input (or a layer output) with no elements is refused with a ValueError: with nothing to
+compare, every comparison would "agree", and a check of nothing must not pass.
 """
 from __future__ import annotations
 
@@ -31,6 +33,29 @@ def _float64_copy(who: str, what: str, a) -> np.ndarray:
     if arr.dtype.kind not in "iubf":
         raise TypeError(f"{who}: expected {what} to be a numeric array, got dtype {arr.dtype}")
     return arr.astype(np.float64)
+
+
+def _nonempty(who: str, what: str, a: np.ndarray) -> np.ndarray:
+    """a itself, or a ValueError if it has no elements: a check of nothing proves nothing.
+
+    With x of shape (0, D) every gradient is an empty array or all zeros on both sides, so
+    every comparison would "agree" and the report would say PASS without having checked a
+    single number.
+    """
+    if a.size == 0:
+        raise ValueError(f"{who}: expected {what} with at least one element, got shape {a.shape}: "
+                         f"there is nothing to check, and a check of nothing must not pass "
+                         f"(a batch of 2 to 5 is enough)")
+    return a
+
+
+def _seed(who: str, seed) -> int:
+    """The seed of g and of reseed: an integer >= 0 (what np.random.default_rng accepts)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{who}: expected seed to be an integer >= 0, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{who}: expected seed to be an integer >= 0, got {seed}")
+    return int(seed)
 
 
 def _same(a, b) -> bool:
@@ -243,19 +268,22 @@ def check_layer(layer, x, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) -> Report:
     layer: a scratchnet Layer (its children's params are checked too), in its current
            training mode. It is deep-copied and converted to float64; the original is untouched.
     x:     input array, e.g. (N, D); a float64 copy is used.
-    seed:  seeds g (random normal, y's shape) and layer.reseed(seed) before every forward.
+    seed:  an integer >= 0; seeds g (random normal, y's shape) and layer.reseed(seed) before
+           every forward.
     rtol, atol: tolerances (see gradcheck.report); eps: relative finite-difference step.
     Returns a Report; report.passed is True when the structural checks hold and every element
     agrees or sits on a kink. A layer with `differentiable = False` gives a skipped report.
     A layer with children accepts "loose kinks" like check_model; a leaf layer must give a
     value between the one-sided slopes at a kink (a valid subgradient).
+    Raises ValueError for an x (or a y) with no elements: there would be nothing to check.
     """
     layer64 = _float64_layer("check_layer", layer)
+    x64 = _nonempty("check_layer", "x", _float64_copy("check_layer", "x", x))
+    seed = _seed("check_layer", seed)
     reason = _not_differentiable(layer)
     if reason:
         return Report(f"{layer.name}: x {np.shape(x)}", skipped=True, reason=reason,
                       rtol=rtol, atol=atol)
-    x64 = _float64_copy("check_layer", "x", x)
     report = _check_layer64(layer64, x64, seed, rtol, atol, eps)
     _batch_probe(report, lambda: _check_layer64(_float64_layer("check_layer", layer),
                                                 x64[:1].copy(), seed, rtol, atol, eps),
@@ -268,7 +296,11 @@ def _check_layer64(layer, x, seed, rtol, atol, eps) -> Report:
     layer.reseed(seed)
     y = np.asarray(layer.forward(x))
     forward_changed_x = _restore(x, x_given)
-    g = np.random.default_rng(seed).standard_normal(y.shape)
+    if y.size == 0:
+        raise ValueError(f"check_layer: {layer.name}.forward(x) with x of shape {x.shape} "
+                         f"returned y of shape {y.shape}, with no elements: L = sum(y * g) "
+                         f"is 0 whatever the gradients are, so there is nothing to check")
+    g = np.random.default_rng(seed).standard_normal(y.shape)   # random: never ones (see top)
 
     def terms():                       # L = sum(y * g), one term per element of y
         layer.reseed(seed)
@@ -299,14 +331,16 @@ def check_model(model, loss, x, y, *, seed=0, rtol=RTOL, atol=ATOL, eps=None) ->
     The model's backward gets the loss's gradient as dy; structural checks as in check_layer.
     Kinks are judged per example (the loss is a mean over examples), and "loose kinks", where
     several kinks inside the model meet, are accepted and reported apart (see report.py).
+    Raises ValueError for an x with no elements: there would be nothing to check.
     """
     _require_layer("check_model", model)
     _check_loss_object("check_model", loss)
+    x64, y_true = _nonempty("check_model", "x", _float64_copy("check_model", "x", x)), _targets(y)
+    seed = _seed("check_model", seed)
     reason = _not_differentiable(model)
     if reason:
         return Report(f"{model.name}: x {np.shape(x)}", skipped=True, reason=reason,
                       rtol=rtol, atol=atol)
-    x64, y_true = _float64_copy("check_model", "x", x), _targets(y)
 
     def run(xs, ys):
         return _check_model64(_float64_layer("check_model", model), copy.deepcopy(loss),
@@ -365,10 +399,12 @@ def check_loss(loss, y_pred, y_true, *, rtol=RTOL, atol=ATOL, eps=None) -> Repor
             returns dL/dy_pred with y_pred's shape. The loss object is deep-copied.
     y_pred: predictions, e.g. (N, K) logits; a float64 copy is used.
     y_true: targets: float arrays become float64, integer labels stay integers.
+    Raises ValueError for a y_pred with no elements: there would be nothing to check.
     """
     _check_loss_object("check_loss", loss)
     loss = copy.deepcopy(loss)
-    p, t = _float64_copy("check_loss", "y_pred", y_pred), _targets(y_true)
+    p = _nonempty("check_loss", "y_pred", _float64_copy("check_loss", "y_pred", y_pred))
+    t = _targets(y_true)
     name = type(loss).__name__
     title = f"{name}: y_pred {p.shape}, y_true {t.shape}"
     checks, grad = _loss_checks(loss, p, t)
@@ -416,8 +452,9 @@ def check_function(f, df, x, *, rtol=RTOL, atol=ATOL, eps=None, name="f") -> Rep
 
     f:  x -> scalar; df: x -> array shaped like x; x: any shape (a float64 copy is used).
     Example: check_function(lambda x: np.sum(np.sin(x)), np.cos, np.linspace(-1, 1, 5)).
+    Raises ValueError for an x with no elements: there would be nothing to check.
     """
-    x = _float64_copy("check_function", "x", x)
+    x = _nonempty("check_function", "x", _float64_copy("check_function", "x", x))
     x0 = x.copy()
     a = df(x)
     checks = [Check("df leaves x unchanged", _same(x, x0), "df changed x in place")]

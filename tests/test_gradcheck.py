@@ -3,6 +3,7 @@
 Every layer here is written in this file on purpose (not scratchnet's own), so that the checker
 is tested against layers whose bugs we know: a correct reference, and copies with one bug each.
 """
+import re
 import subprocess
 import sys
 
@@ -697,9 +698,6 @@ def test_python_m_gradcheck_options():
     assert listed.returncode == 0 and "Dense" in listed.stdout and "MSE" in listed.stdout
     from gradcheck.catalog import CASES
     assert len(listed.stdout.splitlines()) == len(CASES)
-    one = subprocess.run([sys.executable, "-m", "gradcheck", "-k", "NoSuchCase"],
-                         capture_output=True, text=True, timeout=60)
-    assert one.returncode == 0 and "0 of 0" in one.stdout
     verbose = subprocess.run([sys.executable, "-m", "gradcheck", "-k", "Identity", "--verbose",
                               "--seed", "3"], capture_output=True, text=True, timeout=60)
     assert "== Identity" in verbose.stdout and "tensor" in verbose.stdout
@@ -718,3 +716,127 @@ def test_sweep_eps_leaves_no_pyplot_figures():
         for _ in range(22):
             sweep_eps(lambda z: np.sum(z ** 2), np.ones(2), eps_values=[1e-3], df=lambda z: 2 * z)
     assert plt.get_fignums() == before
+
+
+def run_gradcheck(*args):
+    return subprocess.run([sys.executable, "-m", "gradcheck", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_python_m_gradcheck_that_matches_nothing_is_an_error():
+    # -k NoSuchLayer used to check nothing, print "0 of 0 cases pass" and exit 0: a typo in
+    # the name looked like a pass.
+    from gradcheck.catalog import CASES
+    for extra in ([], ["--list"]):
+        out = run_gradcheck("-k", "NoSuchLayer", *extra)
+        assert out.returncode == 2, out.stdout + out.stderr
+        assert "'NoSuchLayer' matches no case" in out.stderr
+        assert all(case.name in out.stderr for case in CASES)     # the names to choose from
+
+
+@pytest.mark.parametrize("seed", ["-1", "three", "1.5"])
+def test_python_m_gradcheck_rejects_a_bad_seed(seed):
+    # --seed -1 used to end in a NumPy traceback from deep inside default_rng.
+    out = run_gradcheck("--seed", seed, "-k", "Identity")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "argument --seed: expected an integer >= 0, got" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+# ----- a check of nothing must not pass ------------------------------------------------------------
+
+
+EMPTY_INPUTS = [(lambda: RefDense(4, 2), (0, 4)), (lambda: RefDense(4, 2), (3, 0)),
+                (RefReLU, (0, 4)), (RefReLU, (3, 0)), (RefReLU, (0,))]   # RefReLU: no params
+
+
+@pytest.mark.parametrize("make, shape", EMPTY_INPUTS)
+def test_check_layer_refuses_an_empty_input(make, shape):
+    # check_layer(Dense(4, 2), np.zeros((0, 4))) said PASS: every gradient was empty or zero on
+    # both sides, so every comparison "agreed" without a single number checked.
+    with pytest.raises(ValueError, match=rf"check_layer: .*x .*shape {re.escape(str(shape))}"
+                                         rf".*nothing to check"):
+        check_layer(make(), np.zeros(shape))
+
+
+def test_check_layer_refuses_an_empty_output():
+    class Nothing(Layer):
+        """y has no features: L = sum(y * g) = 0, so any dx "agrees" with the numbers."""
+        def forward(self, x):
+            self._save(x=x)
+            return np.zeros((x.shape[0], 0))
+
+        def backward(self, dy):
+            return np.zeros_like(self._load()["x"])
+    with pytest.raises(ValueError, match=r"check_layer: .*y of shape \(2, 0\).*nothing to check"):
+        check_layer(Nothing(), normal((2, 3)))
+
+
+def test_check_loss_model_and_function_refuse_empty_inputs():
+    with pytest.raises(ValueError, match=r"check_loss: .*y_pred .*shape \(0, 3\).*nothing to check"):
+        check_loss(MeanSquared(), np.zeros((0, 3)), np.zeros((0, 3)))
+    with pytest.raises(ValueError, match=r"check_model: .*x .*shape \(0, 3\).*nothing to check"):
+        check_model(Container([RefDense(3, 2)]), MeanSquared(), np.zeros((0, 3)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match=r"check_function: .*x .*shape \(0,\).*nothing to check"):
+        check_function(np.sum, np.ones_like, np.zeros(0))
+
+
+def test_check_layer_and_model_reject_a_negative_seed():
+    with pytest.raises(ValueError, match="check_layer: expected seed to be an integer >= 0, got -1"):
+        check_layer(RefReLU(), normal((2, 3)), seed=-1)
+    with pytest.raises(TypeError, match="check_model: expected seed to be an integer >= 0"):
+        check_model(Container([RefReLU()]), MeanSquared(), normal((2, 3)), normal((2, 3)), seed=0.5)
+
+
+# ----- the upstream gradient g must be random --------------------------------------------------------
+
+
+class MeanSoftmax(Layer):
+    """Softmax over the last axis with a planted bug: backward subtracts mean(dy) where
+    sum(dy * y) belongs, dx = y * (dy - mean(dy)). Right whenever dy is constant along a row
+    (dy = ones: both give the true dx, 0), wrong for any other dy. It is linear in dy and
+    touches nothing, so the structural checks pass: only a random g can catch it."""
+
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        y = e / e.sum(axis=-1, keepdims=True)
+        self._save(y=y)
+        return y
+
+    def backward(self, dy):
+        y = self._load()["y"]
+        return y * (dy - dy.mean(axis=-1, keepdims=True))
+
+
+class RecordsDy(RefTanh):
+    """A correct tanh that records every dy it is given (in a class attribute, because
+    check_layer works on a deep copy of the layer)."""
+    seen = []
+
+    def backward(self, dy):
+        RecordsDy.seen.append(np.array(dy, copy=True))
+        return super().backward(dy)
+
+
+def test_a_bug_that_hides_under_dy_ones_fails():
+    # Under g = ones, L = sum(softmax(x)) = N for every x: the numeric gradient is 0, so is
+    # this layer's dx, and the check would pass. Only a random g exposes the bug.
+    x = normal((3, 4))
+    ones = np.ones((3, 4))
+    layer = MeanSoftmax()
+    layer.forward(x)
+    assert np.allclose(layer.backward(ones), 0)              # correct for dy = ones...
+    report = check_layer(MeanSoftmax(), x)
+    assert not report.passed and row(report, "dx").status == "FAIL", str(report)
+    assert all(c.ok for c in report.checks), str(report)     # ...and structurally sound
+
+
+def test_upstream_gradient_is_random_and_set_by_seed():
+    def g_of(seed):
+        RecordsDy.seen.clear()
+        assert check_layer(RecordsDy(), normal((3, 4)), seed=seed).passed
+        return RecordsDy.seen[0]
+    g = g_of(0)
+    assert g.shape == (3, 4) and np.unique(g).size == g.size   # no two entries alike: not ones
+    assert abs(g.mean()) < 1.5 and 0.3 < g.std() < 3            # standard-normal-like
+    assert np.array_equal(g_of(0), g) and not np.array_equal(g_of(1), g)
