@@ -15,7 +15,12 @@ Classification:  BinaryCrossEntropy, CategoricalCrossEntropy, KLDivergence
 Cross-entropies can take logits (`from_logits=True`); then the loss works in log space
 (log-sum-exp, softplus) and stays finite for logits of any size. The plain, unfused path
 (softmax, then cross-entropy of probabilities, chained through the softmax Jacobian) sits next to
-the fused one in this file, and the tests check that both give the same value and gradient.
+the fused one in this file, and the tests check that both give the same value and gradient for
+moderate logits -- and that the plain path loses the gradient of a saturated wrong prediction,
+where p is clipped at eps (see CategoricalCrossEntropy).
+
+Probabilities and targets are checked to lie in [0, 1], and rows of y_true to sum to 1, within
+one tolerance, PROB_TOL = 1e-4, for rounding error; values within it are clipped to [0, 1].
 """
 from __future__ import annotations
 
@@ -26,6 +31,13 @@ from scratchnet.layers.base import check_array
 
 # Probabilities are clipped to [EPS, 1 - EPS] before a log, so log(0) never happens.
 EPS = 1e-7
+
+# How far outside the exact rules a probability may sit and still be accepted as rounding error:
+# an entry in [-PROB_TOL, 1 + PROB_TOL] counts as in [0, 1] (and is clipped to it), and a row of
+# y_true may sum to 1 +- PROB_TOL. One tolerance for both checks: a one-hot row written as
+# 1.00005 (float32 arithmetic, label smoothing) passes the row check, so it must pass the range
+# check too.
+PROB_TOL = 1e-4
 
 
 # ----- the numerics: each stable for any input size ------------------------------------------
@@ -112,24 +124,34 @@ class Loss:
             y_true = y_true.reshape(y_pred.shape)
         return y_true.astype(y_pred.dtype, copy=False)
 
-    def _check_probabilities(self, p: np.ndarray, what: str) -> None:
-        """Raise ValueError unless every entry of p lies in [0, 1]."""
-        if not np.all((p >= 0) & (p <= 1)):
+    def _check_probabilities(self, p: np.ndarray, what: str) -> np.ndarray:
+        """p clipped to [0, 1], or a ValueError unless every entry lies in [0, 1] within PROB_TOL.
+
+        The message shows the real extremes with 6 significant digits: 1.0002 must not be
+        printed as "1", or the message contradicts itself ("expected [0, 1], got [0, 1]").
+        """
+        if np.isnan(p).any():
+            raise ValueError(f"{self.name}: expected {what} in [0, 1], got NaN at "
+                             f"{np.count_nonzero(np.isnan(p))} of {p.size} entries")
+        if not np.all((p >= -PROB_TOL) & (p <= 1 + PROB_TOL)):
             hint = " (got logits? use from_logits=True)" if what == "y_pred" else ""
-            raise ValueError(f"{self.name}: expected {what} in [0, 1], got values in "
-                             f"[{np.nanmin(p):.4g}, {np.nanmax(p):.4g}]{hint}")
+            raise ValueError(f"{self.name}: expected {what} in [0, 1] (within {PROB_TOL:g}), "
+                             f"got values in [{p.min():.6g}, {p.max():.6g}]{hint}")
+        return np.clip(p, 0, 1)
 
     def _check_rows(self, y: np.ndarray, shape: tuple) -> np.ndarray:
-        """y_true given as (N, K) rows: each a distribution (>= 0, sums to 1 within 1e-4)."""
+        """y_true given as (N, K) rows: each a distribution (entries in [0, 1] and a sum of 1,
+        both within PROB_TOL); returned clipped to [0, 1]."""
         if y.shape != shape:
             raise ValueError(f"{self.name}: expected y_true of shape {shape} like y_pred "
                              f"(or labels ({shape[0]},)), got y_pred {shape} and y_true {y.shape}")
-        self._check_probabilities(y, "y_true")
+        y = self._check_probabilities(y, "y_true")
         sums = y.sum(axis=1)
-        if not np.allclose(sums, 1, rtol=0, atol=1e-4):
+        if not np.allclose(sums, 1, rtol=0, atol=PROB_TOL):
             bad = int(np.argmax(np.abs(sums - 1)))
             raise ValueError(f"{self.name}: expected each row of y_true (shape {y.shape}) to sum "
-                             f"to 1 (one-hot or probabilities), row {bad} sums to {sums[bad]:.6g}")
+                             f"to 1 within {PROB_TOL:g} (one-hot or probabilities), row {bad} "
+                             f"sums to {sums[bad]:.6g}")
         return y
 
 
@@ -250,16 +272,14 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, y_pred, y_true) -> float:
         y_pred = self._check_pred(y_pred)
-        y = self._check_target(y_pred, y_true)
-        self._check_probabilities(y, "y_true")
+        y = self._check_probabilities(self._check_target(y_pred, y_true), "y_true")
         if self.from_logits:
             z = y_pred
             with np.errstate(under="ignore"):
                 loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
             self._save(z=z, y=y)
         else:
-            self._check_probabilities(y_pred, "y_pred")
-            p = np.clip(y_pred, self.eps, 1 - self.eps)
+            p = np.clip(self._check_probabilities(y_pred, "y_pred"), self.eps, 1 - self.eps)
             loss = -(y * np.log(p) + (1 - y) * np.log(1 - p))
             self._save(p=p, y=y)
         return float(np.mean(loss))
@@ -292,8 +312,19 @@ class CategoricalCrossEntropy(Loss):
                 `cross_entropy_grad_unfused`, which does the long product.
     Probabilities (the plain path, after a Softmax layer):
       Forward:  L = -(1/N) sum_n sum_k y_nk log p_nk,  p clipped to [eps, 1] (eps = 1e-7)
-      Backward: dL/dp = -y / p / N                           (N, K)
-                The Softmax layer's backward then applies its Jacobian, giving (p - y) / N.
+      Backward: dL/dp = -y / p / N                           (N, K), p the clipped p
+                The Softmax layer's backward then applies its Jacobian p_i (delta_ij - p_j),
+                giving (p - y) / N -- but only in rows where the clip did not bind, i.e.
+                p_nk >= eps wherever y_nk > 0.
+    Why the fused path is the one to train with: a saturated wrong prediction. Take logits
+    z = (20, 0, 0) with true class c = 1, so p_c = 2.1e-9 < eps. The clip caps the loss at
+    -log(eps) = 16.1 (the true loss is 20.0), and it cuts dL/dp_c to -1/(eps N) where the truth
+    is -1/(p_c N). Nothing downstream makes up for the cut: softmax's Jacobian p_i (delta_ij - p_j)
+    is ~0 in a saturated row. For a one-hot row whose p_c < eps, Softmax.backward then returns
+    exactly (p_c / eps) * (p - y) / N: here 2% of the true gradient, and exactly 0 once p_c
+    underflows to 0 (z = (800, 0, 0)), so the worst mistakes teach the network nothing.
+    from_logits=True never forms 1/p: (softmax(z) - y) / N is right for any z.
+    (tests/test_losses.py checks these numbers.)
     """
 
     def __init__(self, from_logits: bool = True, eps: float = EPS, name: str | None = None):
@@ -310,8 +341,7 @@ class CategoricalCrossEntropy(Loss):
             log_p = log_softmax(z)
             self._save(z=z, y=y)
         else:
-            self._check_probabilities(y_pred, "y_pred")
-            p = np.clip(y_pred, self.eps, 1)
+            p = np.clip(self._check_probabilities(y_pred, "y_pred"), self.eps, 1)
             log_p = np.log(p)
             self._save(p=p, y=y)
         return float(-(y * log_p).sum() / N)
@@ -339,6 +369,8 @@ class KLDivergence(CategoricalCrossEntropy):
               terms with y_nk = 0 count 0 (the limit of y log y); q is clipped to [eps, 1].
     Backward: dL/dq = -y / q / N                             (probabilities; y log y is constant)
               dL/dz = (softmax(z) - y) / N                   (logits, as for cross-entropy)
+    After a Softmax layer, a q clipped at eps loses the gradient as for cross-entropy (see
+    CategoricalCrossEntropy): prefer from_logits=True for training.
     Relations: cross-entropy(y, q) = entropy(y) + KL(y || q), so the two differ by a constant
     in q and have the same gradient; KL(y || y) = 0 and KL >= 0. For a GLM the deviance is
     2 * sum_n KL(y_n || q_n) = 2 * N * L (for one-hot y, twice the summed negative log-likelihood).

@@ -46,8 +46,10 @@ def classification_cases(rng, N, K):
     labels = rng.integers(0, K, N)
     q = rng.dirichlet(np.ones(K), size=N) * 0.9 + 0.1 / K     # probabilities away from 0
     p_bin = rng.uniform(0.05, 0.95, size=(N, 1))
+    p_multi = rng.uniform(0.05, 0.95, size=(N, K))            # multi-label: K > 1 columns
     return [
         (BinaryCrossEntropy(), p_bin, rng.uniform(0, 1, size=N)),
+        (BinaryCrossEntropy(), p_multi, rng.integers(0, 2, (N, K)).astype(np.float64)),
         (BinaryCrossEntropy(from_logits=True), z[:, 0], rng.integers(0, 2, N)),
         (BinaryCrossEntropy(from_logits=True), z, rng.uniform(0, 1, size=(N, K))),
         (CategoricalCrossEntropy(), z, labels),
@@ -65,6 +67,9 @@ def all_cases(seed, N=3, K=4):
     regression = [(loss, *regression_case(loss, rng, shape))
                   for loss in (MSE(), MAE(), Huber(), Huber(delta=0.3))]
     return regression + classification_cases(rng, N, K)
+
+
+N_CASES = len(all_cases(seed=0))
 
 
 # ----- gradients ------------------------------------------------------------------------------
@@ -97,7 +102,7 @@ def central_differences(loss, y_pred, y_true, h=1e-6):
     return g
 
 
-@pytest.mark.parametrize("i", range(13))
+@pytest.mark.parametrize("i", range(N_CASES))
 def test_gradient_matches_own_central_differences(i):
     loss, y_pred, y_true = all_cases(seed=i)[i]
     loss.forward(y_pred, y_true)
@@ -106,7 +111,7 @@ def test_gradient_matches_own_central_differences(i):
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize("i", range(13))
+@pytest.mark.parametrize("i", range(N_CASES))
 def test_float32_in_float32_out(i):
     loss, y_pred, y_true = all_cases(seed=100 + i)[i]
     value64 = loss.forward(y_pred, y_true)
@@ -121,7 +126,7 @@ def test_float32_in_float32_out(i):
 
 
 # ----- the contract ---------------------------------------------------------------------------
-@pytest.mark.parametrize("i", range(13))
+@pytest.mark.parametrize("i", range(N_CASES))
 def test_contract_inputs_untouched_new_gradient_each_time(i):
     loss, y_pred, y_true = all_cases(seed=200 + i)[i]
     y_pred_copy, y_true_copy = y_pred.copy(), np.array(y_true, copy=True)
@@ -200,6 +205,41 @@ def test_bce_known_values():
     assert BinaryCrossEntropy(from_logits=True)(np.zeros(4), y) == pytest.approx(np.log(2))
     value = BinaryCrossEntropy()(np.array([0.9, 0.2]), np.array([1, 0]))
     assert value == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2)
+
+
+# Multi-label: (N, K) = (2, 2), M = 4 elements, so every gradient is divided by M = N * K = 4.
+P_MULTI = np.array([[0.9, 0.2], [0.6, 0.5]])
+Y_MULTI = np.array([[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_bce_multilabel_by_hand():
+    # L = -(log 0.9 + log 0.8 + log 0.4 + log 0.5) / 4: the mean over all N * K elements.
+    expected = -(np.log(0.9) + np.log(0.8) + np.log(0.4) + np.log(0.5)) / 4
+    plain = BinaryCrossEntropy()
+    assert plain(P_MULTI, Y_MULTI) == pytest.approx(expected, rel=1e-12)
+    # dL/dp = -(y / p - (1 - y) / (1 - p)) / 4
+    np.testing.assert_allclose(plain.backward(),
+                               np.array([[-1 / 0.9, 1 / 0.8], [1 / 0.4, -1 / 0.5]]) / 4, rtol=1e-10)
+    fused = BinaryCrossEntropy(from_logits=True)
+    z = np.log(P_MULTI / (1 - P_MULTI))                      # sigmoid(z) = P_MULTI
+    assert fused(z, Y_MULTI) == pytest.approx(expected, rel=1e-12)
+    # dL/dz = (p - y) / 4
+    np.testing.assert_allclose(fused.backward(), np.array([[-0.1, 0.2], [0.6, -0.5]]) / 4,
+                               rtol=1e-10)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@given(seed=seeds, N=batch, K=classes)
+def test_bce_multilabel_is_the_mean_over_every_element(from_logits, seed, N, K):
+    # A multi-label (N, K) batch must be the same loss as its N * K elements in a row: a
+    # gradient divided by N instead of N * K passed every check on (N, 1) targets.
+    rng = np.random.default_rng(seed)
+    y_pred = rng.normal(size=(N, K)) * 2 if from_logits else rng.uniform(0.05, 0.95, (N, K))
+    y_true = rng.integers(0, 2, (N, K)).astype(np.float64)
+    table, flat = BinaryCrossEntropy(from_logits), BinaryCrossEntropy(from_logits)
+    assert table(y_pred, y_true) == pytest.approx(flat(y_pred.ravel(), y_true.ravel()), rel=1e-12)
+    np.testing.assert_allclose(table.backward(), flat.backward().reshape(N, K), rtol=1e-12)
+    assert_gradcheck(BinaryCrossEntropy(from_logits), y_pred, y_true)
 
 
 def test_bce_from_logits_equals_sigmoid_then_bce():
@@ -281,6 +321,47 @@ def test_unfused_gradient_function_equals_fused(seed, N, K):
     fused(z, y)
     np.testing.assert_allclose(losses.cross_entropy_grad_unfused(z, y), fused.backward(),
                                rtol=1e-8, atol=1e-12)
+
+
+def test_unfused_path_loses_the_gradient_of_a_saturated_wrong_prediction():
+    # What the docstrings of Softmax and CategoricalCrossEntropy promise, in numbers. Label 1
+    # in every row: row 0 is confidently wrong (p_1 = 2.1e-9 < eps), row 1 so wrong that p_1
+    # underflows to 0, row 2 is moderate (p_1 = 0.63). The fused path gives the exact
+    # (p - y) / N on every row. The plain one, Softmax then CategoricalCrossEntropy(
+    # from_logits=False), caps the loss of a clipped row at -log(eps) = 16.1 and scales its
+    # gradient by p_1 / eps: 2% of the truth in row 0, exactly 0 in row 1.
+    from scratchnet.layers import Softmax
+
+    z = np.array([[20.0, 0.0, 0.0], [800.0, 0.0, 0.0], [1.0, 2.0, 0.5]])
+    labels, N = np.array([1, 1, 1]), 3
+    p, y = losses.softmax(z), np.eye(3)[labels]
+    fused = CategoricalCrossEntropy(from_logits=True)
+    value_fused = fused(z, labels)
+    dz_fused = fused.backward()
+    np.testing.assert_allclose(dz_fused, (p - y) / N, rtol=1e-12)
+    softmax, plain = Softmax(), CategoricalCrossEntropy(from_logits=False)
+    value_plain = plain(softmax.forward(z), labels)
+    dz_plain = softmax.backward(plain.backward())
+
+    true_losses = -losses.log_softmax(z)[:, 1]
+    np.testing.assert_allclose(true_losses[:2], [20.0, 800.0], rtol=1e-8)
+    assert -np.log(losses.EPS) == pytest.approx(16.118, rel=1e-4)
+    assert value_fused == pytest.approx(true_losses.mean(), rel=1e-12)
+    assert value_plain == pytest.approx((2 * -np.log(losses.EPS) + true_losses[2]) / N, rel=1e-12)
+
+    shrink = np.minimum(p[:, 1] / losses.EPS, 1.0)             # 1 where the clip does not bind
+    np.testing.assert_allclose(shrink, [0.0206, 0.0, 1.0], rtol=1e-3)
+    np.testing.assert_allclose(dz_plain, shrink[:, None] * dz_fused, rtol=1e-6)
+    assert p[1, 1] == 0 and np.all(dz_plain[1] == 0)           # nothing left to learn from
+    assert np.abs(dz_fused[1]).max() == pytest.approx(1 / N)   # while the truth is (p - y) / N
+
+    # The docstrings teach exactly these numbers; change them together.
+    for doc in (Softmax.__doc__, CategoricalCrossEntropy.__doc__):
+        for claim in ("z = (20, 0, 0)", "p_c = 2.1e-9", "(p_c / eps) * (p - y) / N", "2%",
+                      "exactly 0 once p_c underflows", "z = (800, 0, 0)", "from_logits=True"):
+            assert claim in " ".join(doc.split()), claim
+    assert "-log(eps) = 16.1 (the true loss is 20.0)" in " ".join(
+        CategoricalCrossEntropy.__doc__.split())
 
 
 def test_log_softmax_matches_log_of_softmax():
@@ -372,6 +453,59 @@ def test_bce_bad_targets_and_probabilities():
         BinaryCrossEntropy()(np.array([0.5, 1.5, -2.0]), np.array([0, 1, 1]))
     with pytest.raises(ValueError, match=r"BinaryCrossEntropy.*\(3,\).*\(2,\)"):
         BinaryCrossEntropy()(np.full(3, 0.5), np.array([0, 1]))
+
+
+PROBABILITY_LOSSES = [lambda: BinaryCrossEntropy(), lambda: BinaryCrossEntropy(from_logits=True),
+                      lambda: CategoricalCrossEntropy(), lambda: KLDivergence()]
+
+
+@pytest.mark.parametrize("make", PROBABILITY_LOSSES)
+def test_targets_within_rounding_of_one_hot_are_accepted(make):
+    # A one-hot row written as 1.00005 passed the row-sum check (1e-4) but not the range check
+    # (exact), which then said "expected y_true in [0, 1], got values in [0, 1]".
+    loss = make()
+    y = np.array([[1.00005, 0.0, 0.0], [0.0, 0.99995, -0.00005]])
+    y_pred = np.array([[2.0, -1.0, 0.5], [0.1, 1.5, -0.3]])
+    if isinstance(loss, KLDivergence) or (isinstance(loss, BinaryCrossEntropy)
+                                          and not loss.from_logits):
+        y_pred = losses.softmax(y_pred)
+    value = loss(y_pred, y)
+    exact = make()(y_pred, np.clip(np.round(y), 0, 1))       # y is clipped to [0, 1], not refused
+    assert np.isfinite(value) and value == pytest.approx(exact, abs=1e-3)
+
+
+@pytest.mark.parametrize("make", PROBABILITY_LOSSES)
+@pytest.mark.parametrize("bad, shown", [(1.0002, "1.0002"), (-0.00015, "-0.00015"),
+                                        (3.0, "3")])
+def test_targets_out_of_range_show_their_real_extremes(make, bad, shown):
+    loss = make()
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    y[1, 1 if bad > 0.5 else 2] = bad
+    with pytest.raises(ValueError, match=r"expected y_true in \[0, 1\] \(within 0.0001\)") as info:
+        loss(np.full((2, 3), 1 / 3), y)
+    low, high = (0, shown) if bad > 0.5 else (shown, 1)
+    assert f"got values in [{low}, {high}]" in str(info.value)
+
+
+def test_predictions_use_the_same_tolerance_and_nan_is_named():
+    p = np.array([[1.00005, 0.0], [0.5, 0.5]])
+    assert np.isfinite(CategoricalCrossEntropy(from_logits=False)(p, np.array([0, 1])))
+    assert np.isfinite(BinaryCrossEntropy()(p, np.array([[1.0, 0.0], [1.0, 0.0]])))
+    with pytest.raises(ValueError, match=r"y_pred in \[0, 1\].*got values in \[0.5, 1.0002\]"
+                                         r".*from_logits=True"):
+        BinaryCrossEntropy()(np.array([0.5, 1.0002]), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy: expected y_true in \[0, 1\], "
+                                         r"got NaN at 1 of 3 entries"):
+        BinaryCrossEntropy()(np.full(3, 0.5), np.array([0.0, np.nan, 1.0]))
+
+
+def test_row_sum_uses_the_same_tolerance():
+    z = np.zeros((2, 3))
+    inside = np.array([[0.5, 0.50009, 0.0], [0.0, 0.0, 1.0]])    # sums to 1.00009: accepted
+    assert np.isfinite(CategoricalCrossEntropy()(z, inside))
+    outside = np.array([[0.5, 0.5002, 0.0], [0.0, 0.0, 1.0]])     # sums to 1.0002: refused
+    with pytest.raises(ValueError, match=r"sum to 1 within 0.0001 .*row 0 sums to 1.0002"):
+        CategoricalCrossEntropy()(z, outside)
 
 
 def test_bce_accepts_column_and_vector():

@@ -200,7 +200,16 @@ class Softmax(Activation):
     """Softmax along `axis` (default the last): outputs along that axis are > 0 and sum to 1.
 
     x: any shape with at least one axis, e.g. (N, K) logits -> (N, K) probabilities.
-    For training a classifier prefer a from-logits cross-entropy loss, which fuses the two.
+
+    For training a classifier prefer a from-logits cross-entropy loss, which fuses the two:
+    CategoricalCrossEntropy(from_logits=True) returns dL/dz = (softmax(z) - y) / N directly.
+    This layer followed by CategoricalCrossEntropy(from_logits=False) gives the same gradient
+    only while the probability p_c of the true class c stays above the loss's clip, eps = 1e-7.
+    On a saturated wrong prediction (z = (20, 0, 0), c = 1: p_c = 2.1e-9) the loss clips p_c at
+    eps, so its dL/dp_c = -1/(eps N) is cut short of -1/(p_c N), and this layer's Jacobian
+    p_i (delta_ij - p_j) is ~0 in a saturated row, so nothing restores it: backward returns
+    (p_c / eps) * (p - y) / N, 2% of the true gradient here, and exactly 0 once p_c underflows
+    to 0 (z = (800, 0, 0)). See CategoricalCrossEntropy; tests/test_losses.py checks this.
     """
 
     backward_reads_y = True
