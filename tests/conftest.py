@@ -1,7 +1,8 @@
 """Shared test settings.
 
 Hypothesis runs a modest number of random cases by default so that CI stays fast on 2 cores;
-set HYPOTHESIS_PROFILE=thorough for a long run. Plots render headless (Agg).
+set HYPOTHESIS_PROFILE=thorough for a long run. Plots render headless (Agg). The `torch`
+fixture gives the PyTorch comparisons their torch (see it for when they skip).
 """
 import os
 
@@ -11,6 +12,7 @@ if os.environ.get("SCRATCHNET_REAL_CUDA") != "1":
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
@@ -20,3 +22,15 @@ settings.register_profile("default", max_examples=25, deadline=None,
 settings.register_profile("thorough", max_examples=500, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, for the optional comparisons (tests marked `torch`). Skipped when torch is not
+    installed (it is never a dependency), except under SCRATCHNET_REQUIRE_TORCH=1, as in CI
+    after `pip install -e ".[reference]"`, where a missing torch is an error: those tests
+    must really run there, not skip."""
+    if os.environ.get("SCRATCHNET_REQUIRE_TORCH") == "1":
+        import torch as module
+        return module
+    return pytest.importorskip("torch")

@@ -128,9 +128,9 @@ def test_full_and_valid_output_sizes():
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.torch
 @pytest.mark.parametrize("backend", ["reference", "numba"])
-def test_matches_pytorch(backend):
-    torch = pytest.importorskip("torch")
+def test_matches_pytorch(backend, torch):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 3, 9, 8))
     for kw in [dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 2), dilation=(2, 1)),
