@@ -17,6 +17,7 @@ for Benchmarking Machine Learning Algorithms", arXiv:1708.07747, Zalando Researc
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
 import struct
@@ -33,6 +34,7 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 _IMAGES_MAGIC, _LABELS_MAGIC = 2051, 2049
 _UBYTE = 0x08
+_CHUNK = 1 << 20  # bytes read at a time
 _FILES = {  # part -> (stem, published MD5 of the .gz file) for each kind
     "digits": {"train-images": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
                "train-labels": "d53e105ee54ea40749a09fcbcd1e9432",
@@ -49,6 +51,7 @@ MIRRORS = {
                 "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
 }
 _CACHE_NAME = {"digits": "mnist", "fashion": "fashion-mnist"}
+_MAX_DOWNLOAD = 64 << 20  # the largest file, Fashion-MNIST's train-images, is 26 MB
 
 
 def _file_name(stem: str) -> str:
@@ -56,44 +59,98 @@ def _file_name(stem: str) -> str:
     return f"{stem}-idx{3 if stem.endswith('images') else 1}-ubyte"
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped if it is gzip data; ValueError for a broken .gz."""
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        if path.suffix == ".gz":
-            raise ValueError(f"read_idx: {path} is named .gz but is not gzip data")
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"read_idx: {path} is a corrupt or truncated gzip file ({exc})") from exc
+# A deflate stream expands at most 1032-fold (one 258-byte match per 2 bits), so a gzip file
+# of n bytes can never hold more than this many times n: the bound checked before allocating.
+_GZIP_MAX_RATIO = 1032
+
+
+@contextlib.contextmanager
+def _open_idx(path: Path):
+    """Yield (stream, capacity): the file's IDX bytes, gunzipped on the fly if it is gzip data,
+    and the most bytes the stream could possibly hold. Gzip errors become a ValueError."""
+    size = path.stat().st_size
+    with open(path, "rb") as raw:
+        if raw.read(2) != b"\x1f\x8b":
+            if path.suffix == ".gz":
+                raise ValueError(f"read_idx: {path} is named .gz but is not gzip data")
+            raw.seek(0)
+            yield raw, size
+            return
+        raw.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=raw) as stream:
+                yield stream, _GZIP_MAX_RATIO * size
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"read_idx: {path} is a corrupt or truncated gzip file "
+                             f"({exc})") from exc
+
+
+def _read_up_to(stream, n: int) -> np.ndarray:
+    """Read n bytes from stream into a new uint8 array, in chunks; fewer only if it ends."""
+    out = np.empty(n, dtype=np.uint8)
+    view, filled = memoryview(out), 0
+    while filled < n:
+        got = stream.readinto(view[filled:filled + _CHUNK])
+        if not got:
+            break
+        filled += got
+    return out[:filled]
 
 
 def read_idx(path, magic: int) -> np.ndarray:
     """Read one IDX file of unsigned bytes: labels (magic 2049) -> (N,), images (2051) -> (N, R, C).
 
-    Returns a uint8 array whose shape is the header's dimensions. Raises ValueError naming the
-    file if the magic number, type byte, header or data length is wrong.
+    Returns a uint8 array whose shape is the header's dimensions. The file is read as a
+    stream: first the header, then exactly the bytes it promises, then one more byte to see
+    whether anything follows; a .gz is never expanded beyond that. Raises ValueError naming
+    the file if the magic number, type byte, header or data length is wrong, or if the
+    header promises more than the file could hold.
     """
     if magic not in (_LABELS_MAGIC, _IMAGES_MAGIC):
         raise ValueError(f"read_idx: expected magic 2049 (labels) or 2051 (images), got {magic!r}")
     path = Path(path)
-    data = _read_bytes(path)
+    with _open_idx(path) as (stream, capacity):
+        dims = _read_header(path, stream, magic)
+        size = math.prod(dims)
+        _check_dims(path, dims, capacity - 4 * (1 + len(dims)))   # less the header's bytes
+        data = _read_up_to(stream, size)
+        if len(data) < size:
+            raise ValueError(f"read_idx: {path} has truncated data: header says shape {dims} "
+                             f"({size} bytes), found {len(data)} bytes")
+        if stream.read(1):
+            raise ValueError(f"read_idx: {path} has extra bytes after the data: header says "
+                             f"shape {dims} ({size} bytes), and more follows")
+    return data.reshape(dims)
+
+
+def _read_header(path: Path, stream, magic: int) -> tuple[int, ...]:
+    """The dimensions from the header at the start of stream (magic checked first)."""
     ndim = magic & 0xFF
     header_len = 4 + 4 * ndim
-    if len(data) < 4:
-        raise ValueError(f"read_idx: {path} has a truncated header: {len(data)} bytes")
-    _check_magic(path, data, magic)
-    if len(data) < header_len:
-        raise ValueError(f"read_idx: {path} has a truncated header: {len(data)} bytes, "
+    head = stream.read(4)
+    if len(head) < 4:
+        raise ValueError(f"read_idx: {path} has a truncated header: {len(head)} bytes")
+    _check_magic(path, head, magic)
+    head += stream.read(header_len - 4)
+    if len(head) < header_len:
+        raise ValueError(f"read_idx: {path} has a truncated header: {len(head)} bytes, "
                          f"expected at least {header_len}")
-    dims = struct.unpack(f">{ndim}I", data[4:header_len])
-    size, body = math.prod(dims), len(data) - header_len
-    if body != size:
-        what = "truncated data" if body < size else "extra bytes after the data"
-        raise ValueError(f"read_idx: {path} has {what}: header says shape {dims} "
-                         f"({size} bytes), found {body} bytes")
-    return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(dims).copy()
+    return struct.unpack(f">{ndim}I", head[4:])
+
+
+def _check_dims(path: Path, dims: tuple[int, ...], capacity: int) -> None:
+    """Refuse, before allocating anything, a header that promises more bytes than the file
+    could hold, or a shape no array can have (N = 0 with absurd rows and columns, say)."""
+    size = math.prod(dims)
+    if size > capacity:
+        raise ValueError(f"read_idx: {path} has truncated data: header says shape {dims} "
+                         f"({size} bytes), but the file can hold at most {capacity} bytes")
+    nonzero = math.prod(d for d in dims if d)   # what NumPy checks, even for an empty array
+    if nonzero > np.iinfo(np.intp).max:
+        raise ValueError(f"read_idx: {path} has an impossible header: dimensions {dims} "
+                         f"describe items of {math.prod(dims[1:])} bytes, more than any "
+                         f"array can hold")
+
 
 def _check_magic(path: Path, data: bytes, magic: int) -> None:
     """The first 4 bytes must be 0, 0, the type byte 0x08 and the expected number of dims."""
@@ -127,7 +184,8 @@ def _locate(folder: Path, kind: str, download: bool) -> dict[str, Path]:
         path = _find(folder, stem)
         if path is None and download:
             gz = f"{_file_name(stem)}.gz"
-            path = _download([m + gz for m in MIRRORS[kind]], folder / gz, md5, "load_mnist")
+            path = _download([m + gz for m in MIRRORS[kind]], folder / gz, md5, "load_mnist",
+                             max_bytes=_MAX_DOWNLOAD)
         if path is None:
             raise FileNotFoundError(
                 f"load_mnist: no {_file_name(stem)}(.gz) in {folder}. Put the four IDX files "
