@@ -34,14 +34,18 @@ _TEST = "test_batch.bin"
 _META = "batches.meta.txt"
 
 
+_MAX_IMAGES = 10_000    # every CIFAR-10 batch file holds exactly 10,000 images
+_MAX_META_BYTES = 1 << 16
+_MAX_MEMBERS = 64       # the archive has 9 entries: a folder, 7 data files and a readme
+_MAX_DOWNLOAD = 256 << 20   # the archive is 170,052,171 bytes
+
+
 def parse_batch(data: bytes, source: str):
     """Records of one .bin file -> x (N, 3, 32, 32) float32 in [0, 1], y (N,) int64.
 
     source: the file's name, for error messages.
     """
-    if len(data) == 0 or len(data) % _RECORD != 0:
-        raise ValueError(f"load_cifar10: {source} has {len(data)} bytes, not a positive "
-                         f"multiple of {_RECORD} (1 label byte + 3072 pixel bytes per image)")
+    _check_batch_size(len(data), source)
     records = np.frombuffer(data, dtype=np.uint8).reshape(-1, _RECORD)
     y = records[:, 0].astype(np.int64)
     if y.max() > 9:
@@ -50,25 +54,61 @@ def parse_batch(data: bytes, source: str):
     return x, y
 
 
-def _read_folder(folder: Path) -> dict[str, bytes]:
-    """The .bin files (and batches.meta.txt if there) of an extracted folder."""
+def _check_batch_size(size: int, source: str) -> None:
+    """A .bin file must hold 1 to 10,000 whole records; checked before it is read."""
+    if size == 0 or size % _RECORD != 0:
+        raise ValueError(f"load_cifar10: {source} has {size} bytes, not a positive "
+                         f"multiple of {_RECORD} (1 label byte + 3072 pixel bytes per image)")
+    if size // _RECORD > _MAX_IMAGES:
+        raise ValueError(f"load_cifar10: {source} has {size // _RECORD} images, more than "
+                         f"the {_MAX_IMAGES} of a CIFAR-10 batch file")
+
+
+def _check_size(name: str, size: int, source: str) -> None:
+    """Check a file's size (from the folder or the archive's index) before reading it."""
+    if name == _META:
+        if size > _MAX_META_BYTES:
+            raise ValueError(f"load_cifar10: {source} has {size} bytes; a list of 10 class "
+                             f"names needs far fewer")
+    else:
+        _check_batch_size(size, source)
+
+
+def _read_folder(folder: Path) -> dict[str, tuple[str, bytes]]:
+    """name -> (source, bytes) for the .bin files (and batches.meta.txt if there) of an
+    extracted folder; source is the file's path, for messages."""
     missing = [n for n in _TRAIN + (_TEST,) if not (folder / n).is_file()]
     if missing:
         raise FileNotFoundError(f"load_cifar10: {folder} lacks {', '.join(missing)}")
     names = _TRAIN + (_TEST,) + (((_META,)) if (folder / _META).is_file() else ())
-    return {n: (folder / n).read_bytes() for n in names}
+    files = {}
+    for name in names:
+        path = folder / name
+        _check_size(name, path.stat().st_size, str(path))
+        files[name] = (str(path), path.read_bytes())
+    return files
 
 
-def _read_archive(archive: Path) -> dict[str, bytes]:
+def _read_archive(archive: Path) -> dict[str, tuple[str, bytes]]:
     """The same files read from the .tar.gz into memory (members are matched by base name
-    and must be regular files; nothing is written to disk, so no path in the archive matters)."""
+    and must be regular files; nothing is written to disk, so no path in the archive matters).
+    Each member's size is checked from its tar header before its data is read."""
     wanted, files = set(_TRAIN + (_TEST, _META)), {}
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            for member in tar:
+            for count, member in enumerate(tar, start=1):
+                if count > _MAX_MEMBERS:
+                    raise ValueError(f"load_cifar10: {archive} has more than {_MAX_MEMBERS} "
+                                     f"entries; the CIFAR-10 archive has 9")
                 name = member.name.rsplit("/", 1)[-1]
-                if name in wanted and member.isfile():
-                    files[name] = tar.extractfile(member).read()
+                if name not in wanted or not member.isfile():
+                    continue
+                source = f"{archive}: {member.name}"
+                if name in files:
+                    raise ValueError(f"load_cifar10: {archive} holds {name} twice "
+                                     f"({files[name][0]} and {member.name}); which is meant?")
+                _check_size(name, member.size, source)
+                files[name] = (source, tar.extractfile(member).read())
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"load_cifar10: {archive} is not a readable .tar.gz ({exc})") from exc
     missing = [n for n in _TRAIN + (_TEST,) if n not in files]
@@ -77,20 +117,21 @@ def _read_archive(archive: Path) -> dict[str, bytes]:
     return files
 
 
-def _class_names(files: dict[str, bytes]) -> tuple[str, ...]:
+def _class_names(files: dict[str, tuple[str, bytes]]) -> tuple[str, ...]:
     """Names from batches.meta.txt (one a line), else the standard CIFAR10_CLASSES."""
     if _META not in files:
         return CIFAR10_CLASSES
-    names = [line.strip() for line in files[_META].decode("ascii", "replace").splitlines()]
+    source, data = files[_META]
+    names = [line.strip() for line in data.decode("ascii", "replace").splitlines()]
     names = [n for n in names if n]
     if len(names) != 10:
-        raise ValueError(f"load_cifar10: {_META} names {len(names)} classes, expected 10")
+        raise ValueError(f"load_cifar10: {source} names {len(names)} classes, expected 10")
     return tuple(names)
 
 
-def _gather(path: Path, download: bool) -> dict[str, bytes]:
+def _gather(path: Path, download: bool) -> dict[str, tuple[str, bytes]]:
     """Find the data in `path` (a .tar.gz, or a folder with the .bin files, a
-    cifar-10-batches-bin subfolder or the archive) and return the files' bytes."""
+    cifar-10-batches-bin subfolder or the archive): name -> (source, the file's bytes)."""
     if path.is_file():
         return _read_archive(path)
     for folder in (path, path / "cifar-10-batches-bin"):
@@ -103,7 +144,8 @@ def _gather(path: Path, download: bool) -> dict[str, bytes]:
                 f"(data_batch_1..5.bin, test_batch.bin) in {path}. Put them there, or call "
                 f"load_cifar10(download=True) to fetch {CIFAR10_URL} (162 MB) into "
                 f"{data_home('cifar-10')}")
-        _download([CIFAR10_URL], path / ARCHIVE, CIFAR10_MD5, "load_cifar10")
+        _download([CIFAR10_URL], path / ARCHIVE, CIFAR10_MD5, "load_cifar10",
+                  max_bytes=_MAX_DOWNLOAD)
     return _read_archive(path / ARCHIVE)
 
 
@@ -121,8 +163,8 @@ def load_cifar10(path=None, download: bool = False):
     """
     folder = Path(path).expanduser() if path is not None else data_home("cifar-10")
     files = _gather(folder, download)
-    parts = [parse_batch(files[name], name) for name in _TRAIN]
+    parts = [parse_batch(files[name][1], files[name][0]) for name in _TRAIN]
     x_train = np.concatenate([x for x, _ in parts])
     y_train = np.concatenate([y for _, y in parts])
-    test = parse_batch(files[_TEST], _TEST)
+    test = parse_batch(files[_TEST][1], files[_TEST][0])
     return (x_train, y_train), test, _class_names(files)
