@@ -4,6 +4,7 @@ Cache folder: $SCRATCHNET_DATA/<name> if the environment variable SCRATCHNET_DAT
 else ~/.cache/scratchnet/<name>. A download goes to a hidden temporary file in the target
 folder, its MD5 is checked against the published one, and only then is it renamed into place
 with os.replace, so a failed or interrupted download never leaves a half file under the real name.
+A server that sends more than the file's expected size is cut off there.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 from pathlib import Path
 from urllib.request import urlopen  # tests replace this name to serve bytes without network
+
+from scratchnet.model import atomic_write
 
 _CHUNK = 1 << 20
 
@@ -34,29 +36,37 @@ def file_md5(path) -> str:
     return digest.hexdigest()
 
 
-def _fetch_once(url: str, dest: Path, md5: str, timeout: float) -> None:
-    """Download url to dest through a temporary file; raise ValueError on a bad checksum."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        digest = hashlib.md5(usedforsecurity=False)
-        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=timeout) as response:
+def _fetch_once(url: str, dest: Path, md5: str, timeout: float, max_bytes: int, who: str) -> None:
+    """Download url to dest through a temporary file (scratchnet.model.atomic_write: fsync,
+    rename, the umask's permissions); raise ValueError on a bad checksum or a file that grows
+    past max_bytes, and then nothing is left."""
+    def fill(out) -> None:
+        digest, received = hashlib.md5(usedforsecurity=False), 0
+        with urlopen(url, timeout=timeout) as response:
+            announced = getattr(response, "headers", {}).get("Content-Length")
+            if announced is not None and announced.isdigit() and int(announced) > max_bytes:
+                raise ValueError(f"{url} announces {announced} bytes, more than the "
+                                 f"{max_bytes} expected")
             for chunk in iter(lambda: response.read(_CHUNK), b""):
+                received += len(chunk)
+                if received > max_bytes:
+                    raise ValueError(f"{url} sent more than the {max_bytes} bytes expected")
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() != md5.lower():
             raise ValueError(f"checksum mismatch for {url}: expected MD5 {md5}, "
                              f"got {digest.hexdigest()}")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(dest, fill, who)
 
 
-def download(urls: list[str], dest, md5: str, who: str, timeout: float = 60.0) -> Path:
+def download(urls: list[str], dest, md5: str, who: str, timeout: float = 60.0,
+             max_bytes: int = 1 << 30) -> Path:
     """Fetch a file from the first of `urls` that works, verify its MD5, move it to `dest`.
 
-    Mirrors are tried in order; a network error or a wrong checksum moves on to the next.
-    Raises OSError naming every attempt if none gave the right file; nothing is left at dest.
+    Mirrors are tried in order; a network error, a wrong checksum or a file larger than
+    max_bytes (a runaway server) moves on to the next. Raises OSError naming `dest` and every
+    attempt if none gave the right file; nothing is left at dest.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -64,8 +74,8 @@ def download(urls: list[str], dest, md5: str, who: str, timeout: float = 60.0) -
     for url in urls:
         print(f"{who}: downloading {url} -> {dest}", file=sys.stderr)
         try:
-            _fetch_once(url, dest, md5, timeout)
+            _fetch_once(url, dest, md5, timeout, max_bytes, who)
             return dest
         except (OSError, ValueError, http.client.HTTPException) as exc:
             problems.append(f"{url}: {exc}")
-    raise OSError(f"{who}: could not download {dest.name}; tried " + "; ".join(problems))
+    raise OSError(f"{who}: could not download {dest}; tried " + "; ".join(problems))
