@@ -6,8 +6,12 @@ bytes served by a fake urlopen: no test touches the network.
 import gzip
 import hashlib
 import io
+import os
+import re
 import struct
+import sys
 import tarfile
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -460,3 +464,155 @@ def test_cifar_download_checked_and_atomic(tmp_path, monkeypatch):
     monkeypatch.setattr(cifar, "CIFAR10_MD5", hashlib.md5(blob).hexdigest())
     check_tiny_cifar(load_cifar10(tmp_path / "good", download=True))
     assert (tmp_path / "good" / cifar.ARCHIVE).read_bytes() == blob
+
+
+# ----- reading only what the header promises (IDX), or what the index says (CIFAR) --------------
+def gzip_stream(path, parts, total_zeros=0):
+    """Write a .gz of the bytes `parts`, then `total_zeros` zero bytes streamed in 1 MB blocks."""
+    block = bytes(1 << 20)
+    with gzip.open(path, "wb", compresslevel=6) as f:
+        for part in parts:
+            f.write(part)
+        while total_zeros > 0:
+            f.write(block[:min(total_zeros, len(block))])
+            total_zeros -= len(block)
+    return path
+
+
+def traced_peak(call):
+    """(what call() raised, peak bytes traced by tracemalloc while it ran)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as info:
+            call()
+        return info.value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_read_idx_gz_with_trailing_data(tmp_path):
+    path = gzip_stream(tmp_path / "t.gz", [idx_bytes(np.arange(10)), b"\x00" * 100])
+    with pytest.raises(ValueError, match=r"extra bytes after the data: header says shape \(10,\)"):
+        read_idx(path, 2049)
+
+
+def test_read_idx_gz_bomb_is_refused_without_expanding_it(tmp_path):
+    # A small .gz expanding to 64 MB after a 10-label header was expanded whole (twice the
+    # memory at the peak) before its length was compared with the header's.
+    path = gzip_stream(tmp_path / "bomb.gz", [idx_bytes(np.arange(10))], total_zeros=64 << 20)
+    assert path.stat().st_size < 200_000
+    error, peak = traced_peak(lambda: read_idx(path, 2049))
+    assert "extra bytes after the data" in str(error) and str(path) in str(error)
+    assert peak < 4 << 20, peak
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_header_promising_more_than_the_file_holds(tmp_path, gz):
+    data = struct.pack(">IIII", 2051, 2**32 - 1, 28, 28) + bytes(5000)
+    path = tmp_path / ("big.gz" if gz else "big-idx3-ubyte")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    error, peak = traced_peak(lambda: read_idx(path, 2051))
+    assert re.search(r"truncated data: header says shape \(4294967295, 28, 28\).*at most",
+                     str(error)) and str(path) in str(error)
+    assert peak < 1 << 20, peak
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_impossible_header_names_file_and_dims(tmp_path, gz):
+    # (0, 2**32-1, 2**32-1) gave NumPy's "array is too big", without the file's name.
+    data = struct.pack(">IIII", 2051, 0, 2**32 - 1, 2**32 - 1)
+    path = tmp_path / ("zero.gz" if gz else "zero-idx3-ubyte")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    with pytest.raises(ValueError, match=r"impossible header: dimensions "
+                                         r"\(0, 4294967295, 4294967295\)") as info:
+        read_idx(path, 2051)
+    assert str(path) in str(info.value)
+
+
+def test_read_idx_empty_set_and_bad_crc(tmp_path):
+    empty = read_idx(idx_file(tmp_path, idx_bytes(np.zeros((0, 28, 28)))), 2051)
+    assert empty.shape == (0, 28, 28)
+    good = bytearray(gzip.compress(idx_bytes(np.arange(24).reshape(2, 3, 4))))
+    good[-8] ^= 0xFF                                  # the CRC in the gzip trailer
+    with pytest.raises(ValueError, match="corrupt or truncated gzip"):
+        read_idx(idx_file(tmp_path, bytes(good), "crc.gz"), 2051)
+
+
+def test_cifar_errors_name_the_archive_and_member(tmp_path):
+    files = cifar_files()
+    files["data_batch_3.bin"] = files["data_batch_3.bin"][:-7]
+    write_tar(tmp_path / "c.tar.gz", files)
+    with pytest.raises(ValueError, match=r"c.tar.gz: cifar-10-batches-bin/data_batch_3.bin has "
+                                         r"6139 bytes.*multiple of 3073"):
+        load_cifar10(tmp_path / "c.tar.gz")
+    files = cifar_files()
+    files["batches.meta.txt"] = b"cat\ndog\nfrog\n"
+    write_tar(tmp_path / "m.tar.gz", files)
+    with pytest.raises(ValueError, match=r"m.tar.gz: cifar-10-batches-bin/batches.meta.txt "
+                                         r"names 3 classes"):
+        load_cifar10(tmp_path / "m.tar.gz")
+
+
+def test_cifar_folder_errors_name_the_file(tmp_path):
+    for name, blob in cifar_files().items():
+        (tmp_path / name).write_bytes(blob)
+    (tmp_path / "data_batch_2.bin").write_bytes(bytes(100))
+    with pytest.raises(ValueError, match="has 100 bytes") as info:
+        load_cifar10(tmp_path)
+    assert str(tmp_path / "data_batch_2.bin") in str(info.value)
+
+
+def test_cifar_oversized_member_is_refused_from_the_tar_header(tmp_path):
+    # A 60 MB batch (20,000 images, compressed to 0.1 MB) was read whole, and accepted.
+    files = cifar_files()
+    files["data_batch_1.bin"] = bytes(20_000 * 3073)
+    write_tar(tmp_path / "big.tar.gz", files)
+    del files
+    error, peak = traced_peak(lambda: load_cifar10(tmp_path / "big.tar.gz"))
+    assert "data_batch_1.bin has 20000 images, more than the 10000" in str(error)
+    assert peak < 4 << 20, peak
+
+
+def test_cifar_archive_with_duplicates_or_too_many_entries(tmp_path):
+    files = cifar_files()
+    write_tar(tmp_path / "dup.tar.gz", {**files, "x/../data_batch_1.bin": files["test_batch.bin"]})
+    with pytest.raises(ValueError, match="holds data_batch_1.bin twice"):
+        load_cifar10(tmp_path / "dup.tar.gz")
+    write_tar(tmp_path / "many.tar.gz", {**{f"junk{i}": b"" for i in range(100)}, **files})
+    with pytest.raises(ValueError, match="many.tar.gz has more than 64 entries"):
+        load_cifar10(tmp_path / "many.tar.gz")
+
+
+def test_download_stops_a_server_that_sends_too_much(tmp_path, monkeypatch):
+    url = "https://example.invalid/f.gz"
+    monkeypatch.setattr(_download, "urlopen", FakeServer({url: bytes(3 << 20)}))
+    dest = tmp_path / "f.gz"
+    with pytest.raises(OSError, match=r"sent more than the 1048576 bytes expected") as info:
+        _download.download([url], dest, "0" * 32, "test", max_bytes=1 << 20)
+    assert str(dest) in str(info.value)                  # the full path, not just "f.gz"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_refuses_an_announced_size_that_is_too_big(tmp_path, monkeypatch):
+    class Announcing(io.BytesIO):
+        headers = {"Content-Length": str(5 << 20)}
+
+    url = "https://example.invalid/f.gz"
+    monkeypatch.setattr(_download, "urlopen", lambda u, timeout=None: Announcing(b"small"))
+    with pytest.raises(OSError, match=r"announces 5242880 bytes"):
+        _download.download([url], tmp_path / "f.gz", "0" * 32, "test", max_bytes=1 << 20)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_downloaded_file_honours_the_umask(tmp_path, monkeypatch):
+    # The download kept mkstemp's private 0o600 mode: a shared data folder was unreadable.
+    blob = b"the real file"
+    monkeypatch.setattr(_download, "urlopen", FakeServer({"https://a.invalid/f": blob}))
+    old = os.umask(0o022)
+    try:
+        dest = _download.download(["https://a.invalid/f"], tmp_path / "f",
+                                  hashlib.md5(blob).hexdigest(), "test")
+    finally:
+        os.umask(old)
+    assert oct(os.stat(dest).st_mode & 0o777) == oct(0o644)
