@@ -26,11 +26,11 @@ backward that ran, so step a model's optimizer after its backward, before the ot
 
 Threads. Separate models (or layers) in separate threads are safe, on every backend. One model
 or layer used from several threads: forward, predict and evaluate give every thread its own
-right answer (predict and evaluate take turns on one model, as they switch it to eval mode);
-training one model in two threads at once is refused (a backward that would read another
-thread's forward cache raises RuntimeError), and predict on a model that another thread is
-training would run that training's forwards in eval mode: give each thread its own copy
-(copy.deepcopy(model)).
+right answer (predict and evaluate take turns on one model, as they switch it to eval mode).
+Training one model in two threads at once is not supported, since its layers hold one set of
+caches and grads: a backward that would read another thread's forward cache raises
+RuntimeError. Predict on a model that another thread is training would run that training's
+forwards in eval mode. Give each thread its own copy (copy.deepcopy(model)).
 """
 from __future__ import annotations
 
@@ -789,8 +789,11 @@ class Sequential(Layer):
         theirs = [(d["path"], d["class"]) for d in meta["layers"]]
         if mine != theirs:
             diff = next(((a, b) for a, b in zip(theirs, mine) if a != b), None)
-            detail = (f"layer {diff[0][0]} is {diff[0][1]} in the file but {diff[1][1]} in the model"
-                      if diff else f"the file has {len(theirs)} layers, the model {len(mine)}")
+            if diff:
+                (where, in_file), (_, in_model) = diff
+                detail = f"layer {where} is {in_file} in the file but {in_model} in the model"
+            else:
+                detail = f"the file has {len(theirs)} layers, the model {len(mine)}"
             raise ValueError(f"{who}: {path} was saved from a different architecture: {detail}")
 
     @staticmethod
@@ -818,7 +821,7 @@ class Sequential(Layer):
             if not np.isfinite(a).all():
                 raise ValueError(f"{who}: {path}: parameter {key!r} holds NaN/inf")
             largest = float(np.abs(a).max()) if a.size else 0.0
-            if largest > np.finfo(p.dtype).max:
+            if largest > float(np.finfo(p.dtype).max):
                 raise ValueError(f"{who}: {path}: parameter {key!r} holds values up to "
                                  f"{largest:.3g} that overflow {p.dtype}")
 
@@ -1074,7 +1077,9 @@ def read_meta(archive: NpzReader) -> dict:
         raise ValueError(f"{who}: {path}: format {info.get('format')!r:.100} version "
                          f"{info.get('version')!r:.100}; expected {SAVE_FORMAT!r} version "
                          f"{SAVE_VERSION}")
-    _check_meta_layers(who, path, info.get("layers"))
+    if "layers" not in info:
+        raise ValueError(f"{who}: {path}: malformed metadata: no 'layers' entry")
+    _check_meta_layers(who, path, info["layers"])
     return info
 
 
