@@ -1,18 +1,17 @@
 """Max pooling on an NVIDIA GPU with numba.cuda, without atomics.
 
 forward: one thread per out[n, c, i, j]; it also stores the winner's window index
-         kh*KW + kw (the FIRST maximum in row-major order, padding counting as -inf).
+         kh*KW + kw (maxpool_reference's rule: the FIRST NaN, else the FIRST maximum, in
+         row-major order; padded cells are skipped, so padding never wins).
 backward: one thread per dx[n, c, h, w]; it GATHERS dout from every window that contains
          (h, w) and whose winner is (h, w), so no two threads write the same number.
-Same contract and tie rule as maxpool_reference. Without a GPU, NUMBA_ENABLE_CUDASIM=1
+Same contract and winner rule as maxpool_reference. Without a GPU, NUMBA_ENABLE_CUDASIM=1
 (set before numba is imported) runs this on numba's CPU simulator.
 
     out, cache = forward(x, kernel, stride=None, padding=0)
     dx = backward(dout, cache)
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import config, cuda
@@ -23,22 +22,36 @@ from scratchnet.kernels.geometry import check_dout, check_pool
 THREADS = 16 if config.ENABLE_CUDASIM else 128
 
 
+@cuda.jit(device=True)
+def _wins(v, best):
+    """Does v, LATER in the window than the winner so far, take its place? Yes if v > best
+    (strictly: on a tie the first maximum stays), or if v is NaN and best is not (a NaN beats
+    every number; the first NaN stays).
+    `not (v <= best)` is v > best or NaN on either side; `best == best` is false only for a
+    NaN best. The same test as maxpool_numba._wins, where it is explained and measured."""
+    return (not (v <= best)) & (best == best)
+
+
 @cuda.jit
 def _forward(x, KH, KW, sh, sw, ph, pw, out, arg):
+    """out[n,c,i,j] = max of the window; arg[n,c,i,j] = its index kh*KW + kw. Padding never
+    wins, so the loops run over the window's real cells only (check_pool keeps at least one),
+    and the first of them starts as the winner."""
     t = cuda.grid(1)
     N, C, HO, WO = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
     if t >= N * C * HO * WO:
         return
     j, i, c, n = t % WO, (t // WO) % HO, (t // (WO * HO)) % C, t // (WO * HO * C)
     H, W = x.shape[2], x.shape[3]
-    best = -math.inf
-    k_best = -1
-    for kh in range(KH):
-        h = i * sh + kh - ph
-        for kw in range(KW):
-            w = j * sw + kw - pw
-            v = x[n, c, h, w] if (0 <= h < H and 0 <= w < W) else -math.inf
-            if k_best < 0 or v > best:             # strict >: the first maximum stays
+    h0, w0 = i * sh - ph, j * sw - pw              # the window's top-left cell; < 0 in the padding
+    kh_lo, kh_hi = max(0, -h0), min(KH, H - h0)
+    kw_lo, kw_hi = max(0, -w0), min(KW, W - w0)
+    best = x[n, c, h0 + kh_lo, w0 + kw_lo]
+    k_best = kh_lo * KW + kw_lo
+    for kh in range(kh_lo, kh_hi):
+        for kw in range(kw_lo, kw_hi):
+            v = x[n, c, h0 + kh, w0 + kw]
+            if _wins(v, best):
                 best = v
                 k_best = kh * KW + kw
     out[n, c, i, j] = best
