@@ -9,6 +9,10 @@ result is deterministic:
     _dW:       one thread per dW[o, c, kh, kw]    (reduction over n, i, j)
     _db:       one thread per db[o]
 
+Padding is a real zero, multiplied like any input, as in conv_reference (np.pad, then the
+products): a padded 0 times an infinite weight (forward) or an infinite dout (dW) is NaN
+there, and in PyTorch, so a kernel that skipped padded cells would hide that NaN.
+
 Arrays go to the GPU once per call; the forward cache keeps x and W on the device.
 Without a GPU, set NUMBA_ENABLE_CUDASIM=1 before numba is imported to run these kernels on
 numba's (slow) CPU simulator; scratchnet's test suite does this.
@@ -43,11 +47,12 @@ def _forward(x, W, b, out, sh, sw, pt, pl, dh, dw):
     for c in range(C_in):
         for kh in range(KH):
             h = i * sh + kh * dh - pt
-            if 0 <= h < H:
-                for kw in range(KW):
-                    w = j * sw + kw * dw - pl
-                    if 0 <= w < Wd:
-                        s += W[o, c, kh, kw] * x[n, c, h, w]
+            for kw in range(KW):
+                w = j * sw + kw * dw - pl
+                # a padded cell is 0, still multiplied: 0 * inf is NaN (module docstring).
+                # A 0 of x's dtype: a 0.0 literal would turn a float32 sum into float64 on a GPU
+                v = x[n, c, h, w] if (0 <= h < H and 0 <= w < Wd) else x.dtype.type(0)
+                s += W[o, c, kh, kw] * v
     out[n, o, i, j] = s
 
 
@@ -87,11 +92,12 @@ def _dW(dout, x, dW, sh, sw, pt, pl, dh, dw):
     for n in range(N):
         for i in range(HO):
             h = i * sh + kh * dh - pt
-            if 0 <= h < H:
-                for j in range(WO):
-                    w = j * sw + kw * dw - pl
-                    if 0 <= w < Wd:
-                        s += dout[n, o, i, j] * x[n, c, h, w]
+            for j in range(WO):
+                w = j * sw + kw * dw - pl
+                # a padded cell is 0, still multiplied: 0 * inf is NaN (module docstring).
+                # (0.0 keeps v in float64, the precision of the sum s, as before)
+                v = x[n, c, h, w] if (0 <= h < H and 0 <= w < Wd) else 0.0
+                s += dout[n, o, i, j] * v
     dW[o, c, kh, kw] = s
 
 

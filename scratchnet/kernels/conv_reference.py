@@ -7,6 +7,13 @@ offsets done by slicing. numba and CUDA kernels are tested equal to this one.
     dx, dW, db = backward(dout, cache)
 
 stride, dilation: int or (sh, sw); padding: int, (ph, pw) or ((top, bottom), (left, right)).
+
+NaN and inf follow IEEE arithmetic in every product and sum, and padding is a real zero that
+is multiplied like any input: 0 * inf = NaN, as in PyTorch. So an infinite weight makes NaN
+every output whose window puts padding under it. The sums are np.matmul, never np.dot or
+np.tensordot: np.dot returned 0, not NaN, for 0 * inf when the summed axis had length 1 (a
+batch of 1 in dW, one output channel in dx; NumPy 2.4 with OpenBLAS 0.3.31), and then NaN
+would land in different places depending on the shapes.
 """
 from __future__ import annotations
 
@@ -32,14 +39,15 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     """
     x, W, b, stride, padding, dilation, (HO, WO) = check_conv(
         "conv_reference.forward", x, W, b, stride, padding, dilation)
-    N, KH, KW = x.shape[0], W.shape[2], W.shape[3]
+    N, C_out, KH, KW = x.shape[0], W.shape[0], W.shape[2], W.shape[3]
     xp = np.pad(x, ((0, 0), (0, 0)) + padding)                    # (N, C_in, H+pt+pb, W+pl+pr)
-    out = np.empty((N, W.shape[0], HO, WO), dtype=W.dtype)
+    Wm = W.reshape(C_out, -1)                                     # (C_out, C_in*KH*KW)
+    out = np.empty((N, C_out, HO, WO), dtype=W.dtype)
     for i in range(HO):
         for j in range(WO):
             rows, cols = _window(i, j, KH, KW, stride, dilation)
-            patch = xp[:, :, rows, cols]                          # (N, C_in, KH, KW)
-            out[:, :, i, j] = np.tensordot(patch, W, axes=([1, 2, 3], [1, 2, 3])) + b
+            patch = xp[:, :, rows, cols].reshape(N, -1)           # (N, C_in*KH*KW)
+            out[:, :, i, j] = patch @ Wm.T + b                    # (N, K) @ (K, C_out) -> (N, C_out)
     return out, (x, W, stride, padding, dilation, out.shape)
 
 
@@ -62,16 +70,18 @@ def backward(dout, cache):
     """
     x, W, stride, padding, dilation, out_shape = cache
     dout = check_dout("conv_reference.backward", dout, out_shape, W.dtype)
-    HO, WO, KH, KW = out_shape[2], out_shape[3], W.shape[2], W.shape[3]
+    N, HO, WO, KH, KW = x.shape[0], out_shape[2], out_shape[3], W.shape[2], W.shape[3]
     xp = np.pad(x, ((0, 0), (0, 0)) + padding)
+    Wm = W.reshape(W.shape[0], -1)                                        # (C_out, K = C_in*KH*KW)
     dxp = np.zeros_like(xp)
     dW = np.zeros_like(W)
     for i in range(HO):
         for j in range(WO):
             rows, cols = _window(i, j, KH, KW, stride, dilation)
             g = dout[:, :, i, j]                                          # (N, C_out)
-            dW += np.tensordot(g, xp[:, :, rows, cols], axes=([0], [0]))  # (C_out, C_in, KH, KW)
-            dxp[:, :, rows, cols] += np.tensordot(g, W, axes=([1], [0]))  # (N, C_in, KH, KW)
+            patch = xp[:, :, rows, cols]                                  # (N, C_in, KH, KW)
+            dW += (g.T @ patch.reshape(N, -1)).reshape(W.shape)           # (C_out, N) @ (N, K)
+            dxp[:, :, rows, cols] += (g @ Wm).reshape(patch.shape)        # (N, C_out) @ (C_out, K)
     (pt, _), (pl, _) = padding
     dx = dxp[:, :, pt:pt + x.shape[2], pl:pl + x.shape[3]].copy()        # cut the padding off
     db = dout.sum(axis=(0, 2, 3))
