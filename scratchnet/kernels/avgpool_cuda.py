@@ -1,6 +1,7 @@
 """Average pooling on an NVIDIA GPU with numba.cuda, without atomics.
 
-forward: one thread per out[n, c, i, j] (padded zeros count: divide by KH*KW).
+forward: one thread per out[n, c, i, j] (padded zeros count: divide by KH*KW), summed
+         in float64 like the other backends.
 backward: one thread per dx[n, c, h, w], gathering dout / (KH*KW) from every window that
          contains (h, w), so no two threads write the same number.
 Same contract as avgpool_reference. Without a GPU, NUMBA_ENABLE_CUDASIM=1 (set before numba
@@ -34,7 +35,9 @@ def _forward(x, KH, KW, sh, sw, ph, pw, out):
             for kw in range(KW):
                 w = j * sw + kw - pw
                 if 0 <= w < W:
-                    s += x[n, c, h, w]
+                    # float(): sum in float64, as every backend does. (A GPU build already
+                    # would; the simulator, under NumPy 2's rules, would keep float32.)
+                    s += float(x[n, c, h, w])
     out[n, c, i, j] = s / (KH * KW)
 
 

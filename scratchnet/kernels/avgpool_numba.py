@@ -1,7 +1,8 @@
 """Average pooling on the CPU with numba: direct loops, one (n, c) plane per parallel task.
 
 Same contract as avgpool_reference: padded zeros count in the mean (divide by KH*KW, as
-PyTorch's count_include_pad=True). The backward scatter is serial inside a plane, so the
+PyTorch's count_include_pad=True), each window summed in float64 (`s = 0.0` is a float64
+here), NaN and inf as in the reference. The backward scatter is serial inside a plane, so the
 result does not depend on thread timing.
 
 The common case, stride = kernel with no padding (2x2 pooling in LeNet), takes faster loops:

@@ -5,6 +5,12 @@
 
 Padding is zeros and the padded zeros COUNT in the mean: every window divides by KH*KW
 (PyTorch's default, count_include_pad=True).
+
+NaN and inf go through the sum as IEEE arithmetic says: a window with a NaN, or with both
++inf and -inf, averages to NaN; one with +inf (or -inf) and no NaN, to +inf (-inf). Every
+backend sums a window in float64 and rounds once, to x's dtype, at the end, so float32
+numbers whose sum passes float32's largest value (3.4e38) still average to a finite number
+on all of them.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ def forward(x, kernel, stride=None, padding=0):
     for i in range(HO):
         for j in range(WO):
             window = xp[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]    # (N, C, KH, KW)
-            out[:, :, i, j] = window.sum(axis=(2, 3)) / (KH * KW)
+            out[:, :, i, j] = window.sum(axis=(2, 3), dtype=np.float64) / (KH * KW)
     return out, (x.shape, x.dtype, out.shape, (KH, KW), (sh, sw), (ph, pw))
 
 
