@@ -87,11 +87,76 @@ def test_max_pool_tie_sends_the_gradient_to_the_first_maximum(backend):
     np.testing.assert_array_equal(dx[0, 0], [[3, 0, 5, 0], [0, 0, 0, 0]])
 
 
+# the winner rule of maxpool_reference's docstring: first NaN, else first maximum, padding never
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+@pytest.mark.parametrize("padding", [0, 1])
+def test_max_pool_nan_wins_and_its_first_nan_gets_the_gradient(backend, padding):
+    nan, inf = np.nan, np.inf
+    x = np.array([[[[1.0, nan, inf, 2.0, -inf, 5.0],      # windows: NaN before NaN; inf and NaN;
+                    [nan, 3.0, -inf, nan, inf, 7.0]]]])   # +inf beats finite, -inf loses
+    layer = MaxPool2D(2, stride=2, padding=(0, padding) if padding else 0, backend=backend)
+    out = layer.forward(x)
+    dx = layer.backward(np.arange(1.0, out.size + 1).reshape(out.shape))
+    if padding:     # windows over columns -1..0, 1..2, 3..4, 5..6 (column -1 and 6: padding)
+        np.testing.assert_array_equal(out[0, 0], [[nan, nan, nan, 7.0]])
+        expected = [[0, 2, 0, 0, 0, 0], [1, 0, 0, 3, 0, 4]]
+    else:           # windows over columns 0..1, 2..3, 4..5
+        np.testing.assert_array_equal(out[0, 0], [[nan, nan, inf]])
+        expected = [[0, 1, 0, 0, 0, 0], [0, 0, 0, 2, 3, 0]]
+    np.testing.assert_array_equal(dx[0, 0], expected)
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+def test_max_pool_padding_never_wins_against_a_real_minus_inf(backend):
+    x = np.full((1, 1, 2, 2), -np.inf)
+    layer = MaxPool2D(2, stride=1, padding=1, backend=backend)
+    out = layer.forward(x)              # 3 x 3 windows, each with 1 to 4 padded cells
+    np.testing.assert_array_equal(out, np.full((1, 1, 3, 3), -np.inf))
+    dy = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    dx = layer.backward(dy)
+    # window (i, j) covers rows i-1..i, cols j-1..j: its first REAL cell is (max(i-1, 0), max(j-1, 0))
+    np.testing.assert_array_equal(dx[0, 0], [[1 + 2 + 4 + 5, 3 + 6], [7 + 8, 9]])
+    assert dx.sum() == dy.sum()         # no window's gradient fell on padding
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+def test_max_pool_nan_beats_padding_and_minus_inf(backend):
+    x = np.array([[[[-np.inf, -np.inf], [-np.inf, np.nan]]]])
+    layer = MaxPool2D(2, stride=1, padding=1, backend=backend)
+    out = layer.forward(x)
+    np.testing.assert_array_equal(out[0, 0], [[-np.inf, -np.inf, -np.inf],
+                                              [-np.inf, np.nan, np.nan],
+                                              [-np.inf, np.nan, np.nan]])
+    dx = layer.backward(np.arange(1.0, 10.0).reshape(1, 1, 3, 3))
+    np.testing.assert_array_equal(dx[0, 0], [[1 + 2 + 4, 3], [7, 5 + 6 + 8 + 9]])
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_max_pool_sends_an_infinite_or_nan_gradient_to_the_winner_only(backend, bad):
+    """The other cells get exactly 0 (no 0 * inf = NaN from a one-hot product)."""
+    layer = MaxPool2D(2, backend=backend)
+    layer.forward(np.array([[[[1.0, 2.0], [4.0, 3.0]]]]))
+    dx = layer.backward(np.array([[[[bad]]]]))
+    np.testing.assert_array_equal(dx[0, 0], [[0.0, 0.0], [bad, 0.0]])
+
+
 def test_avg_pool_counts_padding_in_the_mean():
     x = np.ones((1, 1, 2, 2))
     out = AvgPool2D(3, stride=1, padding=1).forward(x)
     # the top-left window covers 4 real ones and 5 padded zeros: 4 / 9
     np.testing.assert_allclose(out[0, 0], [[4 / 9, 4 / 9], [4 / 9, 4 / 9]])
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba", "cuda"])
+def test_avg_pool_sums_in_float64_on_every_backend(backend):
+    """Four float32 3e38s sum past float32's largest number (3.4e38); the mean, 3e38, does not."""
+    x = np.full((1, 1, 2, 4), 3e38, dtype=np.float32)
+    x[0, 0, :, 2:] = -3e38
+    out = AvgPool2D(2, backend=backend).forward(x)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out[0, 0], np.array([[3e38, -3e38]], dtype=np.float32))
 
 
 def test_stride_defaults_to_kernel_and_windows_may_be_non_square():
