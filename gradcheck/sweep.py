@@ -18,7 +18,7 @@ import os
 import numpy as np
 
 from gradcheck.numeric import DEFAULT_EPS, numerical_gradient
-from scratchnet.model import atomic_write_bytes
+from scratchnet.io import atomic_write_bytes
 
 
 def _analytic_and_scalar(f_or_layer, x, df, seed):

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-from scratchnet.model import atomic_write_bytes
+from scratchnet.io import atomic_write_bytes
 
 # one colour per class, used both for regions (light) and for points (dark)
 _CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",

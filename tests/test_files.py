@@ -21,7 +21,7 @@ import pytest
 
 from scratchnet import Sequential
 from scratchnet.layers import Dense, ReLU
-from scratchnet.model import atomic_write_bytes
+from scratchnet.io import atomic_write_bytes
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 MB = 1 << 20
@@ -191,6 +191,15 @@ def test_no_permission_names_the_folder_not_the_temp_file(tmp_path, monkeypatch)
     monkeypatch.setattr(tempfile, "mkstemp", denied)
     with pytest.raises(PermissionError, match=r"cannot write .*w.npz: no permission .* folder"):
         mlp().save(tmp_path / "w.npz")
+
+
+def test_file_helpers_are_still_importable_from_model():
+    # They moved to scratchnet/io.py; code that imported them from scratchnet.model still works.
+    from scratchnet import io as files, model
+    for name in ("atomic_write", "atomic_savez", "atomic_write_text", "atomic_write_bytes",
+                 "NpzReader", "read_npz"):
+        assert getattr(model, name) is getattr(files, name), name
+    assert callable(model.read_meta)
 
 
 def test_load_from_a_folder_says_so(tmp_path):

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from urllib.request import urlopen  # tests replace this name to serve bytes without network
 
-from scratchnet.model import atomic_write
+from scratchnet.io import atomic_write
 
 _CHUNK = 1 << 20
 
@@ -37,7 +37,7 @@ def file_md5(path) -> str:
 
 
 def _fetch_once(url: str, dest: Path, md5: str, timeout: float, max_bytes: int, who: str) -> None:
-    """Download url to dest through a temporary file (scratchnet.model.atomic_write: fsync,
+    """Download url to dest through a temporary file (scratchnet.io.atomic_write: fsync,
     rename, the umask's permissions); raise ValueError on a bad checksum or a file that grows
     past max_bytes, and then nothing is left."""
     def fill(out) -> None:
