@@ -87,7 +87,7 @@ def machine_lines() -> list[str]:
              f"python {platform.python_version()}, numpy {np.__version__}, "
              f"numba {numba.__version__}",
              f"numba threads {numba.get_num_threads()}, threading layer "
-             f"{threading_layer()}, BLAS {blas_name()}"]
+             f"{threading_layer()}{tbb_source()}, BLAS {blas_name()}"]
     blas_env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")]
     if blas_env:                      # e.g. a core type forced by the machine's set-up
         lines.append("OpenBLAS settings from the environment: " + ", ".join(blas_env))
@@ -95,6 +95,12 @@ def machine_lines() -> list[str]:
         load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
         lines.append(f"load average (1, 5, 15 min): {load}")
     return lines
+
+
+def tbb_source() -> str:
+    """' (libtbb from PATH)' when scratchnet loaded TBB's library from the tbb wheel, else ''."""
+    from scratchnet.kernels import threads
+    return f" (libtbb from {threads.tbb_loaded_from})" if threads.tbb_loaded_from else ""
 
 
 def threading_layer() -> str:
