@@ -269,14 +269,15 @@ def _compare_conv_nonfinite(backend, case):
 
 
 @nan_on_purpose
+@pytest.mark.parametrize("path", ["im2col", "wide", "direct"])
 @settings(max_examples=40)
 @given(case=nonfinite_conv_cases())
-def test_conv_numba_im2col_equals_reference_with_nan_and_inf(case):
-    """conv_numba's im2col path (any stride). Its wide and direct paths (stride 1) are not
-    held to this yet: their junk columns put NaN into dW and dx (the xfail test below)."""
+def test_conv_numba_paths_equal_reference_with_nan_and_inf(path, case):
+    """Each of conv_numba's three paths (wide and direct need stride 1: other strides go to
+    im2col, which is then tested again), held to the reference on NaN and inf."""
     conv = kernels("conv", "numba")
     saved = conv._path
-    conv._path = lambda W, stride: "im2col"
+    conv._path = lambda W, stride: path if stride == (1, 1) else "im2col"
     try:
         _compare_conv_nonfinite("numba", case)
     finally:
@@ -326,15 +327,10 @@ def test_conv_batch_of_one_keeps_zero_times_inf_nan(backend):
     np.testing.assert_array_equal(db, [np.inf, 9.0])
 
 
-JUNK_NAN = ("conv_numba, not yet fixed (its owner's file): junk columns multiply a dout of 0 by "
-            "an inf of x (dW) or of W (dx), and 0 * inf = NaN")
-
-
 @nan_on_purpose
 @pytest.mark.parametrize("path", [
     "im2col",
-    pytest.param("wide", marks=pytest.mark.xfail(strict=True, reason=JUNK_NAN)),
-    pytest.param("direct", marks=pytest.mark.xfail(strict=True, reason=JUNK_NAN))])
+    "wide", "direct"])
 @pytest.mark.parametrize("infinite", ["x", "W"])
 def test_conv_numba_junk_columns_add_no_nan(monkeypatch, path, infinite):
     """conv_numba's wide and direct paths also compute junk outputs past each row's end (their

@@ -167,9 +167,9 @@ def test_stride_defaults_to_kernel_and_windows_may_be_non_square():
     assert GlobalAvgPool2D().forward(x).shape == (1, 2)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("backend", ["reference", "numba"])
-def test_match_pytorch(backend):
-    torch = pytest.importorskip("torch")
+def test_match_pytorch(backend, torch):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 3, 7, 8))
     g_cases = [(MaxPool2D, torch.nn.functional.max_pool2d), (AvgPool2D, torch.nn.functional.avg_pool2d)]

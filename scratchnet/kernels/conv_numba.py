@@ -20,7 +20,8 @@ Three paths compute it; _path() picks one per call, and tests hold each equal to
             im2col becomes one copy of L numbers per (n, c, kh, kw) instead of H' copies of W'
             with bounds tests, and col2im one vector add. The price: the matmuls run over
             L/(H'*W') more columns (1.36x for 14x14 -> 10x10), whose junk outputs are dropped,
-            and whose dout is set to 0 so they add nothing to dW or dx.
+            and whose dout is set to 0 and whose col and dcol columns are zeroed in backward, so they
+            add nothing to dW or dx (not even NaN from 0 * inf).
   "direct"  (stride 1, C_in*KH*KW <= DIRECT_MAX_K, e.g. LeNet's first layer: 1 channel, 5x5)
             no col and no BLAS: the matmuls would be thin, (C_out, 25) @ (25, N*H'*W'), and
             building col costs more than the arithmetic. Numba loops compute the same sums
@@ -267,6 +268,21 @@ def _widen(dout, n0, dy, Wp):
                     dst[j] = src[j]
 
 
+@numba.njit(cache=True)
+def _zero_junk(a, L, Wp, WO):
+    """a[r, g*L + i*Wp + j] = 0 in the junk columns W' <= j < Wp of every wide row. a: (rows, G*L).
+
+    backward needs this for col (whose junk columns hold real inputs, wrapped from the next
+    row) and dcol (W.T @ dy there): a junk column's dout is 0, but 0 * inf = NaN, so an inf
+    in x or W would otherwise put NaN into dW or dx where the reference has a number."""
+    for r in range(a.shape[0]):
+        for g in range(a.shape[1] // L):
+            row = a[r, g * L:(g + 1) * L]
+            for start in range(WO, L, Wp):          # junk of row i: i*Wp + W' .. (i+1)*Wp - 1
+                for q in range(start, start + Wp - WO):
+                    row[q] = 0.0
+
+
 def _padded_chunk(x, n0, g, padding):
     """Images n0 .. n0+g-1 of x with zero borders, (g, C, pt+H+pb, pl+W+pr), in a scratch
     buffer; the slice of x itself when there is no padding."""
@@ -316,10 +332,12 @@ def _backward_wide(dout, x, W, padding, dilation):
         g = min(G, N - n0)
         col = _scratch("col", K * g * L, W.dtype).reshape(K, g * L)
         _im2col_wide(_padded_chunk(x, n0, g, padding), col, KH, KW, *dilation, L)
+        _zero_junk(col, L, Wp, dout.shape[3])
         dy = _scratch("dy", C_out * g * L, W.dtype).reshape(C_out, g * L)
         _widen(dout, n0, dy, Wp)
         dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
         dcol = np.matmul(Wm.T, dy, out=_scratch("dcol", K * g * L, W.dtype).reshape(K, g * L))
+        _zero_junk(dcol, L, Wp, dout.shape[3])
         _col2im_wide_into(dcol, dx, n0, g, padding, KH, KW, dilation, L)
     return dx, np.ascontiguousarray(dWm_T.T).reshape(W.shape)
 
@@ -397,9 +415,10 @@ def _direct_backward(xp, W, dout, dh, dw, dxp, dW_n):
                         w, off = W[o, c, kh, kw], kh * dh * Wp + kw * dw
                         x_seg, dx_seg = x_flat[off:][:L], dx_flat[off:][:L]
                         s = zero
-                        for q in range(L):
-                            s += dy[q] * x_seg[q]
-                            dx_seg[q] += w * dy[q]
+                        for i in range(HO):     # real outputs only: a junk one's dy is 0,
+                            for q in range(i * Wp, i * Wp + WO):    # but 0 * inf = NaN
+                                s += dy[q] * x_seg[q]
+                                dx_seg[q] += w * dy[q]
                         dW_n[n, o, c, kh, kw] = s
 
 
