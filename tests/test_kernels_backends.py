@@ -4,6 +4,7 @@ Random shapes, strides, paddings (symmetric and not), dilations and dtypes via h
 CUDA runs on numba's CPU simulator (tests/conftest.py sets NUMBA_ENABLE_CUDASIM=1 unless
 SCRATCHNET_REAL_CUDA=1), which is slow: its cases are tiny and few.
 """
+import contextlib
 import tracemalloc
 
 import numba.cuda
@@ -71,6 +72,19 @@ def test_conv_numba_equals_reference(case):
     _compare_conv("numba", case)
 
 
+@contextlib.contextmanager
+def conv_numba_path(path):
+    """Send every conv_numba call through `path` ("im2col", "wide", "direct"), or through
+    im2col when `path` cannot take the call's stride (wide and direct need stride 1)."""
+    conv = kernels("conv", "numba")
+    saved = conv._path
+    conv._path = lambda W, stride: path if stride == (1, 1) else "im2col"
+    try:
+        yield
+    finally:
+        conv._path = saved
+
+
 @pytest.mark.parametrize("path", ["im2col", "wide", "direct"])
 @settings(max_examples=40)
 @given(case=conv_cases())
@@ -78,13 +92,8 @@ def test_conv_numba_every_path_equals_reference(path, case):
     """conv_numba has three paths (im2col + BLAS for any stride; wide im2col + BLAS and direct
     loops for stride 1). Its _path() would send most drawn cases (small filters) direct; here
     every case goes through `path`, or through im2col when `path` cannot take its stride."""
-    conv = kernels("conv", "numba")
-    saved = conv._path
-    conv._path = lambda W, stride: path if stride == (1, 1) else "im2col"
-    try:
+    with conv_numba_path(path):
         _compare_conv("numba", case)
-    finally:
-        conv._path = saved
 
 
 @settings(max_examples=4)
@@ -275,13 +284,8 @@ def _compare_conv_nonfinite(backend, case):
 def test_conv_numba_paths_equal_reference_with_nan_and_inf(path, case):
     """Each of conv_numba's three paths (wide and direct need stride 1: other strides go to
     im2col, which is then tested again), held to the reference on NaN and inf."""
-    conv = kernels("conv", "numba")
-    saved = conv._path
-    conv._path = lambda W, stride: path if stride == (1, 1) else "im2col"
-    try:
+    with conv_numba_path(path):
         _compare_conv_nonfinite("numba", case)
-    finally:
-        conv._path = saved
 
 
 @nan_on_purpose
