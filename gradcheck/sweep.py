@@ -12,13 +12,10 @@ at some steps, the step is.
 from __future__ import annotations
 
 import copy
-import io
-import os
 
 import numpy as np
 
 from gradcheck.numeric import DEFAULT_EPS, numerical_gradient
-from scratchnet.io import atomic_write_bytes
 
 
 def _analytic_and_scalar(f_or_layer, x, df, seed):
@@ -65,11 +62,9 @@ def sweep_eps(f_or_layer, x, eps_values=None, ax=None, path=None, *, df=None, se
         errors.append(np.linalg.norm(a - n) / denom)
     errors = np.array(errors)
     fig = _plot(eps_values, errors, ax, _title(f_or_layer))
-    if path is not None:                   # drawn in memory, then written in one step
-        buffer = io.BytesIO()
-        ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
-        fig.savefig(buffer, format=ext or "png", dpi=120, bbox_inches="tight")
-        atomic_write_bytes(os.fspath(path), buffer.getvalue())
+    if path is not None:                   # drawn in memory, written in one step, audited
+        from scratchnet.plot import save_figure
+        save_figure(fig, path, dpi=120)
     return eps_values, errors, fig
 
 

@@ -9,8 +9,10 @@ returned figure shows itself; in a script, save it with `path=`.
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
+import sys
 
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
@@ -23,21 +25,109 @@ _CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
-# ----- small helpers ---------------------------------------------------------------------------
-def _save(fig: Figure, path) -> Figure:
-    """Save `fig` as `path` when path is given: the format follows the extension (PNG when
-    there is none), folders are created, and the file is replaced in one step (drawn in
-    memory, then written like Sequential.save), so a failure never leaves half a picture."""
-    if path is not None:
-        path = os.fspath(path)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        ext = os.path.splitext(path)[1].lstrip(".").lower()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=ext or "png", dpi=100, bbox_inches="tight")
-        atomic_write_bytes(path, buffer.getvalue())
+# ----- saving, and the figure standard -------------------------------------------------------
+AUDIT_ENV = "SCRATCHNET_FIGURE_AUDIT"   # when set, save_figure writes PATH.audit.json beside PATH
+
+
+def save_figure(fig: Figure, path, dpi: int = 100) -> Figure:
+    """Save `fig` as `path` and return it; show it inline when a notebook kernel runs the code.
+
+    The format follows the extension (PNG when there is none); folders are created, and the
+    file is replaced in one step (drawn in memory, then written like Sequential.save), so a
+    failure never leaves half a picture. When the environment variable SCRATCHNET_FIGURE_AUDIT
+    is set (the tutorial tests set it), the problems that `figure_problems` finds are written
+    to PATH.audit.json, so that a test can hold every saved figure to the standard.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=ext or "png", dpi=dpi, bbox_inches="tight")
+    atomic_write_bytes(path, buffer.getvalue())
+    if os.environ.get(AUDIT_ENV):
+        record = {"path": path, "problems": figure_problems(fig, dpi=dpi)}
+        atomic_write_bytes(path + ".audit.json", json.dumps(record, indent=1).encode())
+    _show_in_notebook(path, ext)
     return fig
+
+
+def _show_in_notebook(path: str, ext: str) -> None:
+    """Display the saved picture when an IPython kernel (Jupyter, VS Code, Colab) runs us.
+
+    Our figures live outside pyplot, so nothing shows them by itself; the saved PNG is shown."""
+    shell = sys.modules.get("IPython")
+    shell = getattr(shell, "get_ipython", lambda: None)() if shell is not None else None
+    if shell is None or "ipykernel" not in sys.modules or ext not in ("", "png"):
+        return
+    from IPython.display import Image, display
+    display(Image(filename=path))
+
+
+def _has_data(ax) -> bool:
+    return bool(ax.lines or ax.collections or ax.patches or ax.images)
+
+
+def _span_in_decades(ax) -> float:
+    """Decades spanned by the positive y values of the lines in `ax` (0 when none)."""
+    ys = [np.asarray(line.get_ydata(), dtype=float).ravel() for line in ax.lines]
+    ys = np.concatenate(ys) if ys else np.zeros(0)
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    if ys.size < 2:
+        return 0.0
+    return float(np.log10(ys.max() / ys.min()))
+
+
+def figure_problems(fig: Figure, dpi: int = 100, min_image_px: int = 48) -> list[str]:
+    """What keeps `fig` from the figure standard (DEVELOPERS.md), as one sentence each.
+
+    - a title: the figure's suptitle or a title on every panel;
+    - both axes labelled on every plot panel (panels without images), or a shared
+      fig.supxlabel / fig.supylabel for a grid;
+    - a legend when a panel has two or more labelled series;
+    - a log y axis when a panel's lines span more than 4 decades of positive values;
+    - images drawn at least `min_image_px` pixels wide.
+    Panels without data (colour bars, empty slots) are skipped. An empty list means it passes.
+    """
+    problems = []
+    panels = [ax for ax in fig.axes if _has_data(ax) and not _is_colorbar(ax)]
+    suptitle = fig._suptitle is not None and fig._suptitle.get_text().strip()
+    shared_x = fig._supxlabel is not None and fig._supxlabel.get_text().strip()
+    shared_y = fig._supylabel is not None and fig._supylabel.get_text().strip()
+    width_px = fig.get_figwidth() * dpi
+    for i, ax in enumerate(panels):
+        name = f"panel {i} ({ax.get_title() or 'untitled'})"
+        if not suptitle and not ax.get_title().strip():
+            problems.append(f"{name}: no title, and the figure has no suptitle")
+        if ax.images:
+            w = ax.get_position().width * width_px
+            if w < min_image_px:
+                problems.append(f"{name}: image drawn {w:.0f} px wide (< {min_image_px})")
+            continue
+        if not (ax.get_xlabel().strip() or shared_x):
+            problems.append(f"{name}: no x-axis label")
+        if not (ax.get_ylabel().strip() or shared_y):
+            problems.append(f"{name}: no y-axis label")
+        labelled = [a for a in ax.lines + ax.collections
+                    if a.get_label() and not a.get_label().startswith("_")]
+        if len(labelled) >= 2 and ax.get_legend() is None and not fig.legends:
+            problems.append(f"{name}: {len(labelled)} labelled series and no legend")
+        if ax.get_yscale() == "linear" and _span_in_decades(ax) > 4:
+            problems.append(f"{name}: lines span {_span_in_decades(ax):.1f} decades "
+                            f"on a linear y axis (use a log axis)")
+    if not panels:
+        problems.append("the figure has no panel with data")
+    return problems
+
+
+def _is_colorbar(ax) -> bool:
+    return getattr(ax, "_colorbar", None) is not None or ax.get_label() == "<colorbar>"
+
+
+def _save(fig: Figure, path) -> Figure:
+    """save_figure when a path is given; the plotting functions below all end here."""
+    return fig if path is None else save_figure(fig, path)
 
 
 def _figure_and_ax(ax, figsize=(5, 4)):

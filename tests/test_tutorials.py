@@ -1,11 +1,19 @@
-"""Run every tutorial as a script (fast mode) and check what it prints against its claims.
+"""Every tutorial is a lesson (DEVELOPERS.md, "The lesson standard"); these tests hold it there.
 
-Each tutorial must have an entry in CLAIMS: a list of (regex, check). The regex is searched
-line by line in the tutorial's output (re.MULTILINE); it must match, and check(match) must
-return True. A new tutorial without claims fails here, so every tutorial says what it proves.
+- It runs as a script in fast mode and prints what it claims. Each tutorial has a claims file,
+  tests/tutorial_claims/NN_name.py, with CLAIMS: a list of (regex, check). The regex is
+  searched in the output (re.MULTILINE); it must match, and check(match) must return True.
+- Every figure it saves meets the figure standard (scratchnet.plot.figure_problems): the run
+  sets SCRATCHNET_FIGURE_AUDIT, so lesson.save / save_figure write a record beside each picture,
+  and a picture saved any other way has no record and fails.
+- Its text opens with what the student will be able to do, names source files that exist, and
+  ends with two or three exercises whose solution file (tutorials/solutions/NN_name.py) passes.
+- It does not force a matplotlib backend, so that a notebook shows its figures inline.
 """
+import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +21,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TUTORIALS = sorted((ROOT / "tutorials").glob("*.py"))
+TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
+SOLUTIONS = ROOT / "tutorials" / "solutions"
+CLAIMS_DIR = Path(__file__).resolve().parent / "tutorial_claims"
 TIMEOUT_S = 300
+FIGURE_EXTS = (".png", ".svg", ".pdf", ".jpg")
+
+# Tutorials still being brought up to the lesson standard: their text checks are expected to
+# fail. This set must be empty when the course is done.
+NOT_YET_LESSONS = {"00_tour.py", "01_chain_rule.py", "02_linear_regression.py",
+                   "03_gradient_descent_variants.py", "08_playground.py", "15_cnn_lenet.py"}
 
 
+# ----- checks that a claims file may use -------------------------------------------------------
 def present(match) -> bool:
     """The line exists: the regex matching is the whole claim."""
     return True
@@ -36,97 +53,114 @@ def files_exist(m) -> bool:
     return all(os.path.isfile(os.path.join(m[2], name)) for name in m[1].split(", "))
 
 
-TOUR_PARAMS = (2 * 64 + 64) + (64 * 64 + 64) + (64 * 3 + 3)   # Dense(2,64), Dense(64,64), Dense(64,3)
-
-CLAIMS = {
-    "00_tour.py": [
-        (r"^test accuracy: ([\d.]+)$", lambda m: float(m[1]) > 0.95),
-        (r"^train accuracy: ([\d.]+)$", lambda m: float(m[1]) > 0.95),
-        (r"^gradcheck: (\w+)$", lambda m: m[1] == "PASS"),
-        (r"^PASS: \d+ tensors, max error", present),
-        (r"^total params: ([\d,]+)$", lambda m: int(m[1].replace(",", "")) == TOUR_PARAMS),
-        (r"^reloaded model predicts the same: (\w+)$", lambda m: m[1] == "True"),
-        (r"^saved figure: (.+\.png)$", file_exists),
-    ],
-    "01_chain_rule.py": [
-        (r"^total price: ([\d.]+)$", lambda m: abs(float(m[1]) - 715.0) < 1e-9),
-        (r"^max \|analytic - numeric\| \(apples\): (\S+)$", below(1e-6)),
-        (r"^max \|analytic - numeric\| \(shared x\): (\S+)$", below(1e-6)),
-        (r"^gradcheck all passed: (\w+)$", lambda m: m[1] == "True"),
-        (r"^saved figure: (.+\.png)$", file_exists),
-    ],
-    "02_linear_regression.py": [
-        (r"^max difference from lstsq: hand (\S+)\s+fit (\S+)$", below(1e-6)),
-        (r"^max difference hand vs fit: (\S+)$", below(1e-9)),
-        (r"^saved figures: (.+) in (.+)$", files_exist),
-    ],
-    "03_gradient_descent_variants.py": [
-        # the same epochs: SGD with batch 1 makes N = 100 times as many updates as full batch
-        (r"^full batch\s+updates\s+(\d+).*\n.*\n^SGD \(batch 1\)\s+updates\s+(\d+)",
-         lambda m: int(m[2]) == 100 * int(m[1])),
-        (r"^lr 0\.1\s+\(good\): final loss / best: ([\d.]+)$", below(1.01)),
-        (r"^lr 1\.0\s+\(too large\): diverged: the loss became", present),
-        (r"^optimizer Adam\s+final loss: \S+\s+accuracy: ([\d.]+)$", lambda m: float(m[1]) > 0.95),
-        (r"^Adam vs SGD final loss ratio: ([\d.]+)$", below(1.0)),
-        (r"^path SGD lr 0\.3\s+distance to the best \(w, b\) after \d+ steps: (\S+)$", below(1e-3)),
-        # every figure is on disk, not only announced
-        (r"^saved figure: (.+03_batch_sizes\.png)$", file_exists),
-        (r"^saved figure: (.+03_learning_rates\.png)$", file_exists),
-        (r"^saved figure: (.+03_optimizers\.png)$", file_exists),
-        (r"^saved figure: (.+03_optimizer_paths\.png)$", file_exists),
-        (r"^lr 0\.001\s+\(too small\): final loss / best: ([\d.]+)$", lambda m: float(m[1]) > 2),
-    ],
-    "04_playground.py": [
-        (r"^spirals 2x32-relu train accuracy: ([\d.]+)$", lambda m: float(m[1]) > 0.95),
-        (r"^accuracy spirals\s+2x32-relu\s+train [\d.]+\s+test ([\d.]+)$",
-         lambda m: float(m[1]) > 0.9),
-        # straight lines cannot separate XOR or circles; one hidden layer of ReLUs can
-        (r"^best linear accuracy on xor/circles: ([\d.]+)$", below(0.7)),
-        (r"^worst ReLU-net accuracy on xor/circles: ([\d.]+)$", lambda m: float(m[1]) >= 0.95),
-        # at the start the sigmoid net's first layer gets a smaller share of the gradient
-        (r"^gradient ratio first/last layer, fresh 2x32-relu: ([\d.]+)\n"
-         r"gradient ratio first/last layer, fresh 2x32-sigmoid: ([\d.]+)$",
-         lambda m: float(m[2]) < float(m[1])),
-        (r"^saved figure: (.+04_playground\.png)$", file_exists),
-        (r"^saved figure: (.+04_gradient_flow_sigmoid\.png)$", file_exists),
-    ],
-    "05_cnn_lenet.py": [
-        (r"^test accuracy: ([\d.]+)$", lambda m: float(m[1]) > 0.97),
-        # the [-1, 1] filter marks the rectangle's left (+1) and right (-1) sides
-        (r"^vertical edges found in columns: \[1, 4\]$", present),
-        (r"^vertical-edge filter output shape: \(6, 5\)$", present),
-        (r"^arithmetic table matches Conv2D: (\w+)$", lambda m: m[1] == "True"),
-        # full padding p = K - 1 grows the output: 5 + 3 - 1 = 7, by formula and by Conv2D
-        (r"^full padding\s+5\s+3\s+2\s+1\s+1\s+(\d+)\s+(\d+)$", lambda m: m[1] == m[2] == "7"),
-        (r"^padding 1, stride 2, H=6 \(floor\)\s+6\s+3\s+1\s+2\s+1\s+(\d+)\s+(\d+)$",
-         lambda m: m[1] == m[2] == "3"),
-        (r"^conv1 feature maps shape: \(1, 6, 16, 16\)$", present),
-        (r"^saved figures: (.+) in (.+)$", files_exist),
-    ],
-}
+CHECKS = {"present": present, "below": below, "file_exists": file_exists,
+          "files_exist": files_exist}
 
 
-def run_tutorial(path: Path, out_dir: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SCRATCHNET_FAST="1", MPLBACKEND="Agg", SCRATCHNET_OUT=str(out_dir))
+def claims_of(path: Path) -> list:
+    claims_file = CLAIMS_DIR / path.name
+    assert claims_file.is_file(), (f"{path.name} has no claims file {claims_file.relative_to(ROOT)}: "
+                                   f"list the printed lines that prove what it teaches")
+    return runpy.run_path(str(claims_file), init_globals=CHECKS)["CLAIMS"]
+
+
+def run_script(path: Path, out_dir: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SCRATCHNET_FAST="1", MPLBACKEND="Agg", SCRATCHNET_OUT=str(out_dir),
+               SCRATCHNET_FIGURE_AUDIT="1")
     return subprocess.run([sys.executable, str(path)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=TIMEOUT_S)
 
 
+def failure(path: Path, result) -> str:
+    return (f"{path.name} exited with {result.returncode}\n--- stdout ---\n{result.stdout[-3000:]}"
+            f"\n--- stderr ---\n{result.stderr[-3000:]}")
+
+
+def figure_problems_in(out_dir: Path) -> list[str]:
+    """Problems of every figure in out_dir, and every figure saved without an audit record."""
+    problems = []
+    for picture in sorted(p for p in out_dir.rglob("*") if p.suffix.lower() in FIGURE_EXTS):
+        record = picture.with_name(picture.name + ".audit.json")
+        if not record.is_file():
+            problems.append(f"{picture.name}: saved without scratchnet.lesson.save / "
+                            f"plot.save_figure, so it was never checked")
+            continue
+        problems += [f"{picture.name}: {p}" for p in json.loads(record.read_text())["problems"]]
+    return problems
+
+
+# ----- the tests -------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.name for p in TUTORIALS])
 def test_tutorial_runs_and_keeps_its_claims(path, tmp_path):
-    assert path.name in CLAIMS, (f"{path.name} has no entry in CLAIMS (tests/test_tutorials.py): "
-                                 f"list the printed lines that prove what it teaches")
-    result = run_tutorial(path, tmp_path)
-    assert result.returncode == 0, (f"{path.name} exited with {result.returncode}\n"
-                                    f"--- stdout ---\n{result.stdout[-3000:]}\n"
-                                    f"--- stderr ---\n{result.stderr[-3000:]}")
-    for regex, check in CLAIMS[path.name]:
+    claims = claims_of(path)
+    result = run_script(path, tmp_path)
+    assert result.returncode == 0, failure(path, result)
+    for regex, check in claims:
         m = re.search(regex, result.stdout, re.MULTILINE)
         assert m, f"{path.name}: no line matches {regex!r}\n--- stdout ---\n{result.stdout[-3000:]}"
         assert check(m), f"{path.name}: the claim {regex!r} fails on the line {m[0]!r}"
+    problems = figure_problems_in(tmp_path)
+    if problems and path.name in NOT_YET_LESSONS:
+        pytest.xfail(f"{path.name}: figures not yet to the standard: {problems}")
+    assert not problems, f"{path.name}: figures below the standard:\n" + "\n".join(problems)
 
 
-def test_every_claim_belongs_to_a_tutorial():
+def exercise_numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"^# ### Exercise (\d+)\b", text, re.MULTILINE)]
+
+
+def lesson_problems(path: Path) -> list[str]:
+    """What keeps the tutorial's text from the lesson standard (the run is tested above)."""
+    text = path.read_text()
+    problems = []
+    opening = text.split("\n# %%\n", 1)[0]
+    if "After this lesson you can" not in opening:
+        problems.append("the first cell does not say what the student will be able to do "
+                        "('After this lesson you can')")
+    sources = set(re.findall(r"\b((?:scratchnet|gradcheck)/[\w/]+\.py)\b", text))
+    if not sources:
+        problems.append("names no source file to read (scratchnet/... or gradcheck/...)")
+    problems += [f"names {s}, which does not exist" for s in sorted(sources)
+                 if not (ROOT / s).is_file()]
+    numbers = exercise_numbers(text)
+    if not 2 <= len(numbers) <= 3 or numbers != list(range(1, len(numbers) + 1)):
+        problems.append(f"expected two or three exercises '# ### Exercise 1', '# ### Exercise 2'"
+                        f"..., found {numbers}")
+    if not (SOLUTIONS / path.name).is_file():
+        problems.append(f"has no solution file tutorials/solutions/{path.name}")
+    if re.search(r"matplotlib\.use\(|^\s*%matplotlib", text, re.MULTILINE):
+        problems.append("forces a matplotlib backend (a notebook would show no figures)")
+    return problems
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=[p.name for p in TUTORIALS])
+def test_tutorial_meets_the_lesson_standard(path):
+    problems = lesson_problems(path)
+    if path.name in NOT_YET_LESSONS:
+        if problems:
+            pytest.xfail(f"{path.name} is not a lesson yet: {problems}")
+        pytest.fail(f"{path.name} now meets the standard: take it out of NOT_YET_LESSONS")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=[p.name for p in TUTORIALS])
+def test_solutions_pass_their_checks(path, tmp_path):
+    solution = SOLUTIONS / path.name
+    if path.name in NOT_YET_LESSONS and not solution.is_file():
+        pytest.xfail(f"{path.name} has no exercises yet")
+    result = run_script(solution, tmp_path)
+    assert result.returncode == 0, failure(solution, result)
+    for n in exercise_numbers(path.read_text()):
+        assert re.search(rf"^exercise {n}: .*: PASS$", result.stdout, re.MULTILINE), (
+            f"{solution.name}: no 'exercise {n}: ...: PASS' line\n{result.stdout[-3000:]}")
+    problems = figure_problems_in(tmp_path)
+    assert not problems, f"{solution.name}: figures below the standard:\n" + "\n".join(problems)
+
+
+def test_every_claims_file_belongs_to_a_tutorial():
     names = {p.name for p in TUTORIALS}
     assert TUTORIALS, "no tutorials found"
-    assert set(CLAIMS) <= names, f"CLAIMS for missing tutorials: {sorted(set(CLAIMS) - names)}"
+    claims = {p.name for p in CLAIMS_DIR.glob("*.py")}
+    assert claims <= names, f"claims for missing tutorials: {sorted(claims - names)}"
+    solutions = {p.name for p in SOLUTIONS.glob("*.py")}
+    assert solutions <= names, f"solutions for missing tutorials: {sorted(solutions - names)}"

@@ -7,7 +7,7 @@
 # check it against Conv2D. Last, we train a LeNet-5-style network on handwritten digits and
 # look at what its first layer learned.
 #
-# Run: `python tutorials/05_cnn_lenet.py`. SCRATCHNET_FAST=1 trains for fewer epochs;
+# Run: `python tutorials/15_cnn_lenet.py`. SCRATCHNET_FAST=1 trains for fewer epochs;
 # figures go to tutorials/out/ (or to the folder in SCRATCHNET_OUT).
 
 # %%
@@ -186,7 +186,7 @@ print(f"test accuracy: {scores['accuracy']:.3f}")
 # %%
 W1 = model[0].params["W"]
 conv1_relu = model[1].forward(model[0].forward(x_test[:1]))    # (1, 6, 16, 16)
-names = ["05_digit.png", "05_filters.png", "05_feature_maps.png"]
+names = ["15_digit.png", "15_filters.png", "15_feature_maps.png"]
 plot_image_grid(x_test[:1], labels=[f"label {y_test[0]}"], path=os.path.join(OUT, names[0]))
 plot_filters(W1, path=os.path.join(OUT, names[1]), title="conv1 filters (6 x 5x5)")
 plot_feature_maps(conv1_relu, path=os.path.join(OUT, names[2]),

@@ -12,7 +12,7 @@
 #   2x32-sigmoid  the same with sigmoid
 #
 # Then we look inside the sigmoid net with the Tracer to see why it learns slowest.
-# Run: `python tutorials/04_playground.py`; SCRATCHNET_FAST=1 for a quick run.
+# Run: `python tutorials/08_playground.py`; SCRATCHNET_FAST=1 for a quick run.
 
 # %%
 import os
@@ -124,7 +124,7 @@ for r, (data_name, (x, y)) in enumerate(DATA.items()):
         ax.set_xticks([])
         ax.set_yticks([])
 fig.tight_layout()
-grid_path = os.path.join(OUT, "04_playground.png")
+grid_path = os.path.join(OUT, "08_playground.png")
 fig.savefig(grid_path, dpi=80)
 print(f"saved figure: {grid_path}")
 
@@ -155,6 +155,6 @@ recorder = GradientNormRecorder()
 net = make_net(3, [32, 32], Sigmoid)
 net.fit(x, y, loss=CategoricalCrossEntropy(), optimizer=Adam(0.01), epochs=EPOCHS // 3,
         batch_size=32, verbose=0, rng=0, callbacks=[recorder])
-flow_path = os.path.join(OUT, "04_gradient_flow_sigmoid.png")
+flow_path = os.path.join(OUT, "08_gradient_flow_sigmoid.png")
 plot_gradient_flow(recorder, path=flow_path)
 print(f"saved figure: {flow_path}")
