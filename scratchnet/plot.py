@@ -168,12 +168,15 @@ def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
 
 
 # ----- learning curves -------------------------------------------------------------------------
-def plot_history(history, metrics=None, path=None) -> Figure:
+def plot_history(history, metrics=None, path=None, logy=None) -> Figure:
     """Learning curves: one panel per metric, training and validation (if recorded) per epoch.
 
     history: a History from Sequential.fit (uses `.history`) or a dict name -> list per epoch,
              with keys such as "loss", "accuracy", "val_loss", "val_accuracy".
     metrics: names to draw (without "val_"); default every training key in the history.
+    logy:    a log y axis: True for every panel, False for none, or a collection of metric
+             names; None (default) puts the loss panels on a log axis when their values span
+             more than two decades (a loss that falls from 10 to 0.01 looks flat otherwise).
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
@@ -194,12 +197,26 @@ def plot_history(history, metrics=None, path=None) -> Figure:
             if key in logs and len(logs[key]) > 0:
                 values = _as_float_array("plot_history", key, logs[key]).ravel()
                 ax.plot(np.arange(1, len(values) + 1), values, label=label)
+        if _wants_log(logy, name, ax):
+            ax.set_yscale("log")
         ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
         ax.set_title(name)
         ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _wants_log(logy, name: str, ax) -> bool:
+    """plot_history's logy rule for the panel of metric `name` (see its docstring)."""
+    if logy is None:
+        return "loss" in name and _span_in_decades(ax) > 2
+    if isinstance(logy, bool):
+        return logy
+    if isinstance(logy, str):
+        logy = [logy]
+    return name in logy
 
 
 # ----- decision boundaries ---------------------------------------------------------------------

@@ -237,3 +237,46 @@ def test_saving_replaces_the_file_in_one_step(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["h.png"]
     plot.plot_history({"loss": [1.0, 5.0, 2.0]}, path=tmp_path / "h.svg")   # format by extension
     assert (tmp_path / "h.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_plot_history_logy_puts_a_falling_loss_on_a_log_axis():
+    logs = {"loss": list(np.geomspace(10, 1e-3, 20)), "accuracy": list(np.linspace(0.1, 1, 20))}
+    auto = plot.plot_history(logs)
+    assert [ax.get_yscale() for ax in auto.axes] == ["log", "linear"]
+    assert [ax.get_ylabel() for ax in auto.axes] == ["loss", "accuracy"]
+    assert [ax.get_yscale() for ax in plot.plot_history(logs, logy=False).axes] == ["linear"] * 2
+    assert [ax.get_yscale() for ax in plot.plot_history(logs, logy=True).axes] == ["log"] * 2
+    only = plot.plot_history(logs, logy=["accuracy"])
+    assert [ax.get_yscale() for ax in only.axes] == ["linear", "log"]
+    flat = plot.plot_history({"loss": [2.0, 1.5, 1.2]})                 # under two decades
+    assert flat.axes[0].get_yscale() == "linear"
+
+
+def test_figure_problems_name_what_is_missing():
+    from matplotlib.figure import Figure
+    fig = Figure()
+    ax = fig.add_subplot(1, 2, 1)
+    ax.plot(np.geomspace(1, 1e6, 5), label="a")
+    ax.plot([1.0, 2.0], label="b")
+    image = fig.add_subplot(1, 2, 2).imshow(np.ones((4, 4)))
+    fig.colorbar(image, ax=fig.axes[1])
+    problems = plot.figure_problems(fig)
+    for words in ("no title", "no x-axis label", "no y-axis label", "no legend", "decades"):
+        assert any(words in p for p in problems), (words, problems)
+    ax.set(title="t", xlabel="x", ylabel="y", yscale="log")
+    ax.legend()
+    fig.axes[1].set_title("image")
+    assert plot.figure_problems(fig) == []
+    assert any("px wide" in p for p in plot.figure_problems(fig, min_image_px=10_000))
+
+
+def test_save_figure_writes_an_audit_record_only_when_asked(tmp_path, monkeypatch):
+    import json
+    fig = plot.plot_history({"loss": [3.0, 2.0]})
+    monkeypatch.delenv(plot.AUDIT_ENV, raising=False)
+    plot.save_figure(fig, tmp_path / "a.png")
+    assert not (tmp_path / "a.png.audit.json").exists()
+    monkeypatch.setenv(plot.AUDIT_ENV, "1")
+    plot.save_figure(fig, tmp_path / "b.png")
+    record = json.loads((tmp_path / "b.png.audit.json").read_text())
+    assert record["problems"] == [] and record["path"].endswith("b.png")
