@@ -379,7 +379,7 @@ class Sequential(Layer):
             x = self._run(i, layer, "forward", x)
             shapes.append(x.shape)
             caches.append(layer._cache)
-        self._save(out_shapes=shapes, layer_caches=caches)
+        self.save_cache(out_shapes=shapes, layer_caches=caches)
         return x
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
@@ -393,7 +393,7 @@ class Sequential(Layer):
         Each layer first gets back the cache of THIS model's last forward: a layer shared with
         another model (module docstring, "Sharing a layer") may have run a forward there since.
         """
-        caches = self._load()["layer_caches"]
+        caches = self.load_cache()["layer_caches"]
         for i in reversed(range(len(self.layers))):
             self.layers[i]._cache = caches[i]
             dy = self._run(i, self.layers[i], "backward", dy)

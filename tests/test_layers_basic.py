@@ -478,3 +478,33 @@ def test_flatten_errors():
     layer.forward(np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match=r"Flatten.*\(2, 12\).*\(2, 3, 4\)"):
         layer.backward(np.zeros((2, 3, 4)))
+
+
+def test_layer_writing_helpers_are_public_and_documented():
+    import pydoc
+    from scratchnet.layers.base import Layer
+    text = pydoc.render_doc(Layer, renderer=pydoc.plaintext)
+    for name in ("add_param", "save_cache", "load_cache", "check_input", "check_grad"):
+        assert f"{name}(" in text, name
+        assert getattr(Layer, name).__doc__, name
+    # the first names stay, as aliases of the same functions
+    assert Layer._add_param is Layer.add_param and Layer._save is Layer.save_cache
+    assert Layer._load is Layer.load_cache and Layer._check_grad is Layer.check_grad
+    assert Layer._check_input is Layer.check_input
+
+
+def test_the_layer_written_in_the_base_docstring_passes_gradcheck():
+    import re
+    import textwrap
+    import gradcheck
+    from scratchnet.layers import base
+    source = re.search(r"\n(    class Scale\(Layer\):.*?)\n\n", base.__doc__, re.S)[1]
+    namespace = {"Layer": base.Layer, "np": np}
+    exec(textwrap.dedent(source), namespace)
+    report = gradcheck.check_layer(namespace["Scale"](3), np.random.default_rng(0).normal(size=(4, 3)))
+    assert report.passed, report
+
+
+def test_identity_backward_derives_its_gradient():
+    from scratchnet.layers import Identity
+    assert "identity" in Identity.backward.__doc__ and "dL/dx" in Identity.backward.__doc__

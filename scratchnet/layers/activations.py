@@ -44,16 +44,16 @@ class Activation(Layer):
     backward_reads_y = False
 
     def _start_forward(self, x):
-        return self._check_input(x)
+        return self.check_input(x)
 
     def _finish_forward(self, x, y):
-        self._save(x=x, y=y)
+        self.save_cache(x=x, y=y)
         return y.copy() if self.backward_reads_y else y
 
     def _start_backward(self, dy):
         """Return (x, y, dy) with dy checked to have y's shape."""
-        cache = self._load()
-        dy = self._check_grad(dy, cache["y"].shape)
+        cache = self.load_cache()
+        dy = self.check_grad(dy, cache["y"].shape)
         return cache["x"], cache["y"], dy
 
 
@@ -65,7 +65,10 @@ class Identity(Activation):
         return self._finish_forward(x, x.copy())
 
     def backward(self, dy):
-        """Forward: y = x.  Backward: dL/dx = dy (a copy, so the caller may change it)."""
+        """Forward:  y = x, elementwise, any shape.
+        Backward: dy_i/dx_j = 1 if i == j else 0, so the Jacobian dy/dx is the identity I and
+                  dL/dx = I^T dL/dy = dy. Returned as a copy, so that the caller may change
+                  it without touching the dy it passed in."""
         _, _, dy = self._start_backward(dy)
         return dy.copy()
 
@@ -281,12 +284,12 @@ class Maxout(Layer):
         dtype = get_default_dtype()
         W = initializers.initial_weight(self.name, init, (self.k, self.n_in, self.n_out),
                                         as_rng(rng), dtype)
-        self._add_param("W", W)
-        self._add_param("b", initializers.zeros((self.k, self.n_out), dtype=dtype))
+        self.add_param("W", W)
+        self.add_param("b", initializers.zeros((self.k, self.n_out), dtype=dtype))
 
     def forward(self, x):
         """x: (N, n_in) -> y: (N, n_out)."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise ValueError(f"{self.name}: expected x of shape (N, {self.n_in}), got shape {x.shape}")
         x = x.astype(self.dtype, copy=False)       # a float32 layer computes in float32
@@ -294,7 +297,7 @@ class Maxout(Layer):
         z = x @ W + b[:, None, :]                      # (N, D) @ (k, D, M) -> (k, N, M): all pieces
         winner = z.argmax(axis=0)                      # (N, M): index j of the max piece
         y = np.take_along_axis(z, winner[None], axis=0)[0]
-        self._save(x=x, winner=winner, y_shape=y.shape)
+        self.save_cache(x=x, winner=winner, y_shape=y.shape)
         return y
 
     def backward(self, dy):
@@ -304,8 +307,8 @@ class Maxout(Layer):
                   dL/dW[j] = x.T @ dz[j]           (D, N) @ (N, M) -> (D, M), stacked (k, D, M)
                   dL/db[j] = dz[j].sum(axis=0)     (M,), stacked (k, M)
                   dL/dx    = sum_j dz[j] @ W[j].T  (N, M) @ (M, D) -> (N, D)"""
-        cache = self._load()
-        dy = self._check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
+        cache = self.load_cache()
+        dy = self.check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
         x, winner, W = cache["x"], cache["winner"], self.params["W"]
         pieces = np.arange(self.k)[:, None, None]      # (k, 1, 1)
         dz = np.where(winner[None] == pieces, dy[None], 0)   # (k, N, M)

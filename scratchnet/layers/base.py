@@ -12,6 +12,26 @@ Rules (tests hold every layer to them):
     would read the cache of a forward run in another (see ForwardCache).
   * `params` and `grads` have the same keys and shapes.
   * bad input raises ValueError/TypeError naming the layer, what it expected and what came.
+
+Writing a layer: subclass Layer, register parameters with `add_param`, check the input with
+`check_input`, keep what backward needs with `save_cache`, and in backward get it back with
+`load_cache` and check dy with `check_grad`. A layer that computes y = x * a, elementwise:
+
+    class Scale(Layer):
+        def __init__(self, n):
+            super().__init__()
+            self.add_param("a", np.ones(n))                 # also makes grads["a"] = 0
+        def forward(self, x):                               # x: (N, n)
+            x = self.check_input(x, ndim=2, axis=1, size=self.params["a"].size)
+            self.save_cache(x=x)
+            return x * self.params["a"]
+        def backward(self, dy):                             # dy: (N, n)
+            x = self.load_cache()["x"]
+            dy = self.check_grad(dy, x.shape)
+            self.grads["a"] = (dy * x).sum(axis=0)          # every row used the same a
+            return dy * self.params["a"]                    # dL/dx = dy * dy/dx
+
+Then prove it: `gradcheck.check_layer(Scale(3), np.random.randn(4, 3))`.
 """
 from __future__ import annotations
 
@@ -120,44 +140,54 @@ class Layer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    # ----- helpers for subclasses ---------------------------------------------------------
-    def _add_param(self, key: str, value: np.ndarray) -> None:
-        """Register a parameter and a zero gradient of the same shape and dtype."""
+    # ----- helpers for writing a layer (public: part of the contract) ----------------------
+    def add_param(self, key: str, value: np.ndarray) -> None:
+        """Register a parameter `key` and a zero gradient of the same shape and dtype, so that
+        optimizers, save/load, summary() and gradcheck all find it."""
         self.params[key] = value
         self.grads[key] = np.zeros_like(value)
 
-    def _save(self, **cache) -> None:
-        """Keep what backward needs (and which thread ran this forward)."""
+    def save_cache(self, **cache) -> None:
+        """In forward: keep what backward needs (x, masks, ...), replacing the last forward's
+        cache. Also records the thread that ran this forward (see ForwardCache)."""
         self._cache = ForwardCache(cache)
 
-    def _load(self) -> dict:
-        """Return the forward cache, or raise if forward has not run, or if it was run by
-        another thread (whose backward it belongs to)."""
+    def load_cache(self) -> dict:
+        """In backward: the last forward's cache. Raises RuntimeError if forward has not run,
+        or if it ran in another thread (whose backward it belongs to)."""
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
         check_same_thread(self.name, self._cache)
         return self._cache
 
-    def _check_input(self, x, ndim: int | tuple[int, ...] | None = None, *,
-                     axis: int | None = None, size: int | None = None,
-                     what: str = "x") -> np.ndarray:
-        """Validate x and return it as a float array.
+    def check_input(self, x, ndim: int | tuple[int, ...] | None = None, *,
+                    axis: int | None = None, size: int | None = None,
+                    what: str = "x") -> np.ndarray:
+        """In forward: validate x and return it as a float array.
 
         ndim: the number of axes expected (an int or a tuple of allowed ints).
         axis, size: x.shape[axis] must equal size (for example the feature axis of Dense).
         Integer and bool input is converted to the layer's dtype; anything else non-float is
-        a TypeError.
+        a TypeError; a wrong shape a ValueError naming the layer.
         """
         return check_array(self.name, x, ndim=ndim, axis=axis, size=size, what=what,
                            dtype=self.dtype)
 
-    def _check_grad(self, dy, shape: tuple[int, ...]) -> np.ndarray:
-        """Validate the upstream gradient: it must have the shape of this layer's output."""
+    def check_grad(self, dy, shape: tuple[int, ...]) -> np.ndarray:
+        """In backward: validate the upstream gradient dy, which must have the shape of this
+        layer's last output; returns it as a float array (never changed in place)."""
         dy = check_array(self.name, dy, what="dy", dtype=self.dtype)
         if dy.shape != tuple(shape):
             raise ValueError(f"{self.name}.backward: expected dy of shape {tuple(shape)} "
                              f"(the shape of the last output), got {dy.shape}")
         return dy
+
+    # the names these helpers had first; layers written against them keep working
+    _add_param = add_param
+    _save = save_cache
+    _load = load_cache
+    _check_input = check_input
+    _check_grad = check_grad
 
 
 class ForwardCache(dict):

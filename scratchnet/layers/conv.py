@@ -77,8 +77,8 @@ class Conv2D(Layer):
         self.init = init
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         dtype = get_default_dtype()
-        self._add_param("W", initializers.initial_weight(self.name, init, shape, as_rng(rng), dtype))
-        self._add_param("b", initializers.zeros((self.out_channels,), dtype=dtype))
+        self.add_param("W", initializers.initial_weight(self.name, init, shape, as_rng(rng), dtype))
+        self.add_param("b", initializers.zeros((self.out_channels,), dtype=dtype))
 
     def output_shape(self, x_shape) -> tuple[int, int, int, int]:
         """(N, C_out, H', W') for an input of shape (N, C_in, H, W); ValueError if empty."""
@@ -103,7 +103,7 @@ class Conv2D(Layer):
         backend = self.backend or get_backend()      # backward uses the same backend
         out, cache = kernels("conv", backend).forward(x, self.params["W"], self.params["b"],
                                                       self.stride, self.padding, self.dilation)
-        self._save(backend=backend, cache=cache, y_shape=out.shape)
+        self.save_cache(backend=backend, cache=cache, y_shape=out.shape)
         return out
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
@@ -117,8 +117,8 @@ class Conv2D(Layer):
                   dL/db[o] = sum_{n,i,j} dy[n,o,i,j]                 (C_out,)
         Derivation step by step: scratchnet/kernels/conv_reference.py, backward.
         """
-        saved = self._load()
-        dy = self._check_grad(dy, saved["y_shape"])
+        saved = self.load_cache()
+        dy = self.check_grad(dy, saved["y_shape"])
         dx, dW, db = kernels("conv", saved["backend"]).backward(dy, saved["cache"])
         self.grads["W"][...] = dW
         self.grads["b"][...] = db

@@ -84,25 +84,25 @@ class Dense(Layer):
         self.init = init
         dtype = get_default_dtype()
         W = initializers.initial_weight(self.name, init, (self.n_in, self.n_out), as_rng(rng), dtype)
-        self._add_param("W", W)
-        self._add_param("b", initializers.zeros((self.n_out,), dtype=dtype))
+        self.add_param("W", W)
+        self.add_param("b", initializers.zeros((self.n_out,), dtype=dtype))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, n_in) -> y = x @ W + b: (N, n_out)."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
             hint = f"; put a Flatten() before {self.name} for input with more axes" if x.ndim > 2 else ""
             raise ValueError(f"{self.name}: expected x of shape (N, {self.n_in}), got shape {x.shape}{hint}")
         x = x.astype(self.dtype, copy=False)       # a float32 layer computes in float32
         y, cache = dense_forward(x, self.params["W"], self.params["b"])
-        self._save(cache=cache, y_shape=y.shape)
+        self.save_cache(cache=cache, y_shape=y.shape)
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """dy: (N, n_out) -> dx: (N, n_in); fills grads W, b. See dense_backward for the math:
         dL/dx = dy @ W.T,  dL/dW = x.T @ dy,  dL/db = dy.sum(axis=0)."""
-        cache = self._load()
-        dy = self._check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
+        cache = self.load_cache()
+        dy = self.check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
         dx, dW, db = dense_backward(dy, cache["cache"])
         self.grads["W"][...] = dW
         self.grads["b"][...] = db

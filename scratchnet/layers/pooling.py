@@ -46,7 +46,7 @@ class _Pool2D(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> out: (N, C, H', W'), in x's dtype."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         if x.ndim != 4 or 0 in x.shape:
             raise ValueError(f"{self.name}: expected x of shape (N, C, H, W) (NCHW, no empty "
                              f"axis), got shape {x.shape}")
@@ -54,12 +54,12 @@ class _Pool2D(Layer):
         backend = self.backend or get_backend()      # backward uses the same backend
         out, cache = kernels(self._op, backend).forward(x, self.kernel_size, self.stride,
                                                         self.padding)
-        self._save(backend=backend, cache=cache, y_shape=out.shape, dtype=x.dtype)
+        self.save_cache(backend=backend, cache=cache, y_shape=out.shape, dtype=x.dtype)
         return out
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        saved = self._load()
-        dy = self._check_grad(dy, saved["y_shape"]).astype(saved["dtype"], copy=False)
+        saved = self.load_cache()
+        dy = self.check_grad(dy, saved["y_shape"]).astype(saved["dtype"], copy=False)
         return kernels(self._op, saved["backend"]).backward(dy, saved["cache"])
 
     def __getstate__(self):
@@ -123,12 +123,12 @@ class GlobalAvgPool2D(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> y: (N, C), y[n, c] = mean over h, w of x[n, c, h, w]."""
-        x = self._check_input(x)
+        x = self.check_input(x)
         if x.ndim != 4 or 0 in x.shape:
             raise ValueError(f"{self.name}: expected x of shape (N, C, H, W) (NCHW, no empty "
                              f"axis), got shape {x.shape}")
         y = x.mean(axis=(2, 3))
-        self._save(x_shape=x.shape, y_shape=y.shape, dtype=x.dtype)
+        self.save_cache(x_shape=x.shape, y_shape=y.shape, dtype=x.dtype)
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
@@ -138,8 +138,8 @@ class GlobalAvgPool2D(Layer):
         Backward: dy[n,c] / dx[n,c,h,w] = 1 / (H*W) for every (h, w), so
                   dL/dx[n, c, h, w] = dy[n, c] / (H*W)       (the same for every h, w)
         """
-        saved = self._load()
-        dy = self._check_grad(dy, saved["y_shape"])
+        saved = self.load_cache()
+        dy = self.check_grad(dy, saved["y_shape"])
         N, C, H, W = saved["x_shape"]
         dx = np.empty(saved["x_shape"], dtype=saved["dtype"])
         dx[...] = dy[:, :, None, None] / (H * W)
