@@ -72,7 +72,17 @@ def cross_entropy_grad_unfused(z: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 # ----- the base class --------------------------------------------------------------------------
 class Loss:
-    """Base class of every loss: `forward(y_pred, y_true) -> float`, `backward() -> dL/dy_pred`."""
+    """Base class of every loss: `forward(y_pred, y_true) -> float`, `backward() -> dL/dy_pred`.
+
+    from_logits: True when forward takes raw scores (logits) and applies the sigmoid or softmax
+    itself; False when y_pred is used as it is (the regression losses; probabilities). Every
+    loss answers it, so that fit and the plots can pick an accuracy threshold (0 for logits,
+    0.5 for probabilities). The class attribute is each class's default: False here and for
+    MSE, MAE, Huber; each cross-entropy sets its own to its constructor's default
+    (CategoricalCrossEntropy True, BinaryCrossEntropy and KLDivergence False), so that
+    help(CategoricalCrossEntropy) shows the default it really has; an instance holds the
+    value it was given.
+    """
 
     from_logits = False
 
@@ -265,6 +275,8 @@ class BinaryCrossEntropy(Loss):
       Backward: dL/dz_i = (sigmoid(z_i) - y_i) / M     (softplus' = sigmoid)
     """
 
+    from_logits = False        # the default of __init__, for help() and the class
+
     def __init__(self, from_logits: bool = False, eps: float = EPS, name: str | None = None):
         super().__init__(name)
         self.from_logits = bool(from_logits)
@@ -327,6 +339,8 @@ class CategoricalCrossEntropy(Loss):
     (tests/test_losses.py checks these numbers.)
     """
 
+    from_logits = True        # the default of __init__, for help() and the class
+
     def __init__(self, from_logits: bool = True, eps: float = EPS, name: str | None = None):
         super().__init__(name)
         self.from_logits = bool(from_logits)
@@ -375,6 +389,8 @@ class KLDivergence(CategoricalCrossEntropy):
     in q and have the same gradient; KL(y || y) = 0 and KL >= 0. For a GLM the deviance is
     2 * sum_n KL(y_n || q_n) = 2 * N * L (for one-hot y, twice the summed negative log-likelihood).
     """
+
+    from_logits = False        # the default of __init__, for help() and the class
 
     def __init__(self, from_logits: bool = False, eps: float = EPS, name: str | None = None):
         super().__init__(from_logits=from_logits, eps=eps, name=name)

@@ -581,3 +581,45 @@ def test_get_by_name():
         losses.get(3)
     with pytest.raises(TypeError):
         losses.get(mse, delta=1)
+
+
+# ----- help() tells the true default ----------------------------------------------------------
+def _losses_with_from_logits():
+    """Every Loss class in scratchnet.losses whose constructor takes from_logits, with that
+    parameter's default."""
+    import inspect
+    found = []
+    for cls in vars(losses).values():
+        if isinstance(cls, type) and issubclass(cls, losses.Loss):
+            parameter = inspect.signature(cls.__init__).parameters.get("from_logits")
+            if parameter is not None:
+                found.append((cls, parameter.default))
+    return found
+
+
+def test_every_from_logits_loss_is_found():
+    assert {cls for cls, _ in _losses_with_from_logits()} == {
+        BinaryCrossEntropy, CategoricalCrossEntropy, KLDivergence}
+
+
+@pytest.mark.parametrize("cls, default", _losses_with_from_logits(),
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_class_attribute_from_logits_is_the_constructor_default(cls, default):
+    # help(CategoricalCrossEntropy) used to list "from_logits = False", inherited from Loss,
+    # while CategoricalCrossEntropy() takes logits by default.
+    import pydoc
+    assert cls.from_logits is default and cls().from_logits is default
+    assert "from_logits" in vars(cls), f"{cls.__name__} inherits from_logits instead of stating it"
+    text = " ".join(pydoc.render_doc(cls, renderer=pydoc.plaintext).split())
+    assert f"from_logits = {default}" in text
+    assert f"from_logits = {not default}" not in text
+
+
+def test_losses_without_from_logits_keep_answering_false():
+    # fit (accuracy threshold) and plot (decision boundaries) read loss.from_logits of any loss:
+    # the regression losses compare outputs as they are, so they answer False.
+    for loss in (MSE(), MAE(), Huber()):
+        assert loss.from_logits is False
+    assert CategoricalCrossEntropy(from_logits=False).from_logits is False
+    assert KLDivergence(from_logits=True).from_logits is True
+    assert CategoricalCrossEntropy.from_logits is True       # the instance did not change it
