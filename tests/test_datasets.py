@@ -130,6 +130,51 @@ def test_park_truth_table_and_samples():
     assert not np.array_equal(xn, xs) and set(yn.tolist()) <= {0.0, 1.0}
 
 
+def test_park_course_table_in_the_course_order():
+    x, y = park(table="course")
+    np.testing.assert_array_equal(x, [[1, 0], [1, 1], [0, 1], [-1, 0], [-1, -1], [0, -1]])
+    np.testing.assert_array_equal(y, [1, 1, 1, 0, 0, 0])
+    assert x.dtype == y.dtype == np.float64
+    # the line x1 + x2 = 0 separates it: every "go" row above, every "stay" row below
+    assert np.all((x.sum(axis=1) > 0) == (y == 1))
+    # the course's new point, raining but rich, is not one of its rows
+    assert not any((row == [-1, 1]).all() for row in x)
+
+
+def test_park_course_samples_repeat_its_rows_balanced():
+    x, y = park(n=13, rng=0, table="course")
+    assert x.shape == (13, 2) and y.shape == (13,)
+    tx, ty = park(table="course")
+    index = [int(np.flatnonzero((tx == row).all(axis=1))[0]) for row in x]
+    np.testing.assert_array_equal(y, ty[index])
+    counts = np.bincount(index, minlength=6)
+    assert counts.max() - counts.min() <= 1
+    x2, y2 = park(n=13, rng=0, table="course")
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    xn, yn = park(n=13, noise=0.1, rng=0, table="course")
+    assert not np.array_equal(xn, x) and set(yn.tolist()) <= {0.0, 1.0}
+
+
+def test_park_default_table_is_still_and():
+    np.testing.assert_array_equal(park()[0], park(table="and")[0])
+    np.testing.assert_array_equal(park(n=10, rng=3)[1], park(n=10, rng=3, table="and")[1])
+
+
+def test_park_returns_fresh_arrays():
+    x, y = park(table="course")
+    x[0, 0], y[0] = 99.0, 99.0
+    x2, y2 = park(table="course")
+    assert x2[0, 0] == 1.0 and y2[0] == 1.0
+
+
+def test_park_table_argument_checked():
+    with pytest.raises(ValueError, match=r"park: expected table to be one of .*'xor'"):
+        park(table="xor")
+    with pytest.raises(TypeError, match=r"park: expected table .* got int"):
+        park(table=1)
+
+
 def test_house_prices_follow_the_documented_line():
     area, price = house_prices(n=2000, noise=20.0, rng=0)
     assert area.shape == price.shape == (2000, 1)

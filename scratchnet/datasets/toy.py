@@ -140,24 +140,51 @@ def blobs(n: int = 200, centers=3, std: float = 1.0, rng=None):
 
 
 # ----- the course's tiny tables and regression sets --------------------------------------
-def park(n: int | None = None, noise: float = 0.0, rng=None):
-    """The perceptron example: go to the park only if the weather is good AND we have money.
+# The course's park table (the "Deep learning and TensorFlow" deck's perceptron example):
+# x1 the weather (-1 raining, 0 cloudy, 1 sunny), x2 the money (-1 broke, 0 getting by, 1 rich),
+# y = 1 for "we go to the park". Rows in the deck's order.
+_PARK_COURSE_X = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0],
+                           [-1.0, 0.0], [-1.0, -1.0], [0.0, -1.0]])
+_PARK_COURSE_Y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+_PARK_AND_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_PARK_TABLES = ("and", "course")
 
-    Features (columns of x): weather (0 bad, 1 good), money (0 none, 1 some); y is 1.0 for
-    "go", 0.0 for "stay". n=None gives the 4-row truth table in order:
-        x = [[0,0], [0,1], [1,0], [1,1]],  y = [0, 0, 0, 1]       x (4, 2), y (4,) float64
-    With n, the table's rows repeat (balanced, random order) to n samples. noise adds Gaussian
-    noise of that standard deviation to the features (not the labels). Linearly separable.
+
+def park(n: int | None = None, noise: float = 0.0, rng=None, table: str = "and"):
+    """The perceptron example: do we go to the park, given the weather and our money?
+
+    Features (columns of x, PARK_FEATURES): weather, money. y is 1.0 for "go", 0.0 for "stay".
+    table picks the truth table:
+      "and" (the default): go only if the weather is good AND we have money, 0/1 features
+          (weather 0 bad, 1 good; money 0 none, 1 some). n=None gives its 4 rows in order:
+              x = [[0,0], [0,1], [1,0], [1,1]],  y = [0, 0, 0, 1]          x (4, 2), y (4,)
+      "course": the course's table (the deck "Deep learning and TensorFlow"), with three
+          levels per feature: weather -1 raining, 0 cloudy, 1 sunny; money -1 broke,
+          0 getting by, 1 rich. n=None gives its 6 rows in the course's order:
+              x = [[1,0], [1,1], [0,1], [-1,0], [-1,-1], [0,-1]],  y = [1, 1, 1, 0, 0, 0]
+          x (6, 2), y (6,). (The course then asks about (-1, 1), raining but rich, y = 1: it
+          is not in the table.)
+    With n, the table's rows repeat (each row n // R or n // R + 1 times, R rows, in random
+    order) to n samples. noise adds Gaussian noise of that standard deviation to the features
+    (not the labels). Both tables are linearly separable. x and y are float64.
     """
     noise = _check_nonneg("park", "noise", noise)
+    if not isinstance(table, str):
+        raise TypeError(f"park: expected table to be one of {_PARK_TABLES}, "
+                        f"got {type(table).__name__}")
+    if table not in _PARK_TABLES:
+        raise ValueError(f"park: expected table to be one of {_PARK_TABLES}, got {table!r}")
     rng = as_rng(rng)
-    table = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    if n is None:
-        rows = np.arange(4)
+    if table == "course":
+        tx, ty = _PARK_COURSE_X, _PARK_COURSE_Y
     else:
-        rows = _balanced_labels(_check_int("park", "n", n, 1), 4, rng)
-    x = table[rows]
-    y = x[:, 0] * x[:, 1]                          # AND of two 0/1 values
+        tx = _PARK_AND_X
+        ty = tx[:, 0] * tx[:, 1]                    # AND of two 0/1 values
+    if n is None:
+        rows = np.arange(len(tx))
+    else:
+        rows = _balanced_labels(_check_int("park", "n", n, 1), len(tx), rng)
+    x, y = tx[rows].copy(), ty[rows].copy()
     if noise > 0:
         x = x + noise * rng.standard_normal(x.shape)
     return x, y
