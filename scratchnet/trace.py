@@ -16,6 +16,26 @@ Three common illnesses show up in the numbers:
   * saturated sigmoid/tanh: outputs stuck near 0/1 (or -1/+1), where the derivative is ~0;
   * vanishing gradients: gradient norms that shrink layer by layer towards the input.
 
+The gradient verdict is graded, not yes/no: `gradient_ratio()` (first layer's RMS weight
+gradient over the last layer's) is printed by `summary()` with `gradient_verdict(ratio)`:
+
+    ratio < 0.01          "vanishing"   two decades: the first layer all but stands still
+    0.01 <= ratio < 0.1   "weak"        one decade: its SGD steps are ~1/ratio times smaller
+    0.1 <= ratio <= 10    "healthy"
+    10 < ratio <= 100     "growing"     the mirror images, for gradients that grow
+    ratio > 100           "exploding"   towards the input
+
+Why 0.1 (WEAK_RATIO): plain gradient descent moves every weight by lr * its gradient, with one
+lr for all layers. At a ratio of 0.1 the lr that suits the last layer moves the first one ten
+times less per step, a slowdown a student sees in the learning curve. Each sigmoid layer
+multiplies the gradient by sigmoid'(z) <= 1/4, so two of them can already cost 1/16 < 0.1
+(a fresh 2x32 sigmoid net on the spirals of tutorial 08 gives 0.035, and needs about ten
+times the epochs of the ReLU net to fit them). Below 0.01 (VANISHING_RATIO) the first
+layer barely changes in the epochs the last one needs: the classic "vanishing gradient".
+Adam divides each step by a running RMS of its own gradient, which undoes a constant scale,
+so under Adam a weak ratio slows learning less than under SGD; the verdict is about the
+gradients themselves. `vanishing_gradients(ratio=...)` is the yes/no test at any level.
+
 `GradientNormRecorder` is a callback for `Sequential.fit` that records each layer's
 parameter-gradient norm at every update, for `scratchnet.plot.plot_gradient_flow`.
 """
@@ -29,6 +49,9 @@ from scratchnet import losses
 from scratchnet.callbacks import Callback
 from scratchnet.layers.activations import Sigmoid, Tanh
 from scratchnet.layers.base import Layer
+
+WEAK_RATIO = 0.1            # one decade between first and last layer: "weak" (see above)
+VANISHING_RATIO = 1e-2      # two decades: "vanishing"
 
 
 def _layers_of(model) -> list[Layer]:
@@ -61,6 +84,48 @@ def _labels(layers: list[Layer]) -> list[str]:
 def _norm(a) -> float:
     """Euclidean (Frobenius) norm of an array, as a float."""
     return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+
+
+def _check_ratio_thresholds(who: str, weak, vanishing) -> tuple[float, float]:
+    """0 < vanishing <= weak <= 1, as floats, or a ValueError naming `who`."""
+    try:
+        weak, vanishing = float(weak), float(vanishing)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: expected numbers weak and vanishing, got weak={weak!r}, "
+                        f"vanishing={vanishing!r}") from None
+    if not 0 < vanishing <= weak <= 1:
+        raise ValueError(f"{who}: expected 0 < vanishing <= weak <= 1, got weak={weak!r}, "
+                         f"vanishing={vanishing!r}")
+    return weak, vanishing
+
+
+def gradient_verdict(ratio, weak: float = WEAK_RATIO, vanishing: float = VANISHING_RATIO) -> str:
+    """One word for a first-layer / last-layer gradient ratio (Tracer.gradient_ratio()).
+
+    ratio < vanishing                    "vanishing"
+    vanishing <= ratio < weak            "weak"
+    weak <= ratio <= 1 / weak            "healthy"
+    1 / weak < ratio <= 1 / vanishing    "growing"
+    ratio > 1 / vanishing                "exploding"
+
+    Defaults: weak = 0.1 (one decade), vanishing = 0.01 (two); the module docstring says why.
+    ratio: a number >= 0 (inf allowed: a last layer with zero gradient); NaN is a ValueError.
+    """
+    weak, vanishing = _check_ratio_thresholds("gradient_verdict", weak, vanishing)
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gradient_verdict: expected the ratio as a number, got {ratio!r}")
+    ratio = float(ratio)
+    if not ratio >= 0:                                   # also catches NaN
+        raise ValueError(f"gradient_verdict: expected a ratio >= 0, got {ratio!r}")
+    if ratio < vanishing:
+        return "vanishing"
+    if ratio < weak:
+        return "weak"
+    if ratio <= 1 / weak:
+        return "healthy"
+    if ratio <= 1 / vanishing:
+        return "growing"
+    return "exploding"
 
 
 def _saturation_bounds(layer):
@@ -271,22 +336,51 @@ class Tracer:
             return None
         return rms[0] / rms[-1] if rms[-1] > 0 else float("inf")
 
-    def vanishing_gradients(self, ratio: float = 1e-2) -> bool:
-        """True when the first layer's gradient is below `ratio` times the last layer's."""
+    def vanishing_gradients(self, ratio: float = VANISHING_RATIO) -> bool:
+        """True when the first layer's gradient is below `ratio` times the last layer's.
+        The default, 0.01, is the "vanishing" verdict; gradient_verdict() grades the rest."""
         r = self.gradient_ratio()
         return r is not None and r < ratio
 
+    def gradient_verdict(self, weak: float = WEAK_RATIO,
+                         vanishing: float = VANISHING_RATIO) -> str | None:
+        """gradient_verdict(self.gradient_ratio()): "vanishing", "weak", "healthy", "growing"
+        or "exploding"; None with fewer than two layers with parameters."""
+        r = self.gradient_ratio()
+        return None if r is None else gradient_verdict(r, weak, vanishing)
+
+    def gradient_report(self, weak: float = WEAK_RATIO,
+                        vanishing: float = VANISHING_RATIO) -> str:
+        """One line: the ratio, its verdict and what it means, e.g.
+        "gradient ratio first/last layer: 0.035: weak (below 0.1: ...)"."""
+        r = self.gradient_ratio()
+        if r is None:
+            return "gradient ratio first/last layer: - (fewer than two layers with parameters)"
+        verdict = gradient_verdict(r, weak, vanishing)
+        meaning = {
+            "vanishing": f"below {vanishing:g}: the first layer barely learns",
+            "weak": f"below {weak:g}: under plain SGD the first layer's steps are ~{1 / r:.0f}x "
+                    f"smaller than the last's",
+            "healthy": f"between {weak:g} and {1 / weak:g}",
+            "growing": f"above {1 / weak:g}: the gradient grows towards the input",
+            "exploding": f"above {1 / vanishing:g}: the gradient explodes towards the input",
+        }[verdict]
+        return f"gradient ratio first/last layer: {r:.3g}: {verdict} ({meaning})"
+
     def diagnose(self, dead: float = 0.5, saturated: float = 0.5,
-                 vanishing: float = 1e-2) -> list[str]:
-        """Plain-language warnings: dead units, saturated layers, vanishing gradients."""
+                 vanishing: float = VANISHING_RATIO, weak: float = WEAK_RATIO) -> list[str]:
+        """Plain-language warnings: dead units, saturated layers, and gradients whose verdict
+        (see gradient_verdict) is anything but "healthy"."""
+        weak, vanishing = _check_ratio_thresholds("Tracer.diagnose", weak, vanishing)
         notes = [f"layer {r.label}: {r.dead_fraction:.0%} of units are dead (0 for every example)"
                  for r in self.dead_layers(dead)]
         notes += [f"layer {r.label}: {r.saturated_fraction:.0%} of outputs are saturated "
                   f"(derivative near 0)" for r in self.saturated_layers(saturated)]
         if any(r.grad_input is not None for r in self.records):
             ratio = self.gradient_ratio()
-            if ratio is not None and ratio < vanishing:
-                notes.append(f"vanishing gradients: the first layer's gradient is {ratio:.2g} "
+            verdict = None if ratio is None else gradient_verdict(ratio, weak, vanishing)
+            if verdict not in (None, "healthy"):
+                notes.append(f"{verdict} gradients: the first layer's gradient is {ratio:.2g} "
                              f"times the last layer's")
         return notes
 
@@ -310,9 +404,18 @@ class Tracer:
         return self.table()
 
     def summary(self) -> None:
-        """Print the table and the diagnosis."""
+        """Print the table, the gradient ratio with its verdict (after a backward), and the
+        diagnosis."""
         print(self.table())
-        for note in self.diagnose() or ["no dead units, saturation or vanishing gradients found"]:
+        backward_ran = any(r.grad_input is not None for r in self.records)
+        if backward_ran:
+            print(self.gradient_report())
+        notes = self.diagnose()
+        if not notes:
+            notes = ["no dead units, saturated layers, or weak or vanishing gradients found"
+                     if backward_ran else "no dead units or saturated layers found (no backward "
+                                              "ran, so gradients were not checked)"]
+        for note in notes:
             print("note:", note)
 
 

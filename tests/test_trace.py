@@ -8,7 +8,8 @@ from scratchnet.layers import Dense, ReLU, Sigmoid, Tanh
 from scratchnet.losses import MSE
 from scratchnet.model import Sequential
 from scratchnet.optimizers import SGD
-from scratchnet.trace import GradientNormRecorder, Tracer, trace
+from scratchnet.trace import (VANISHING_RATIO, WEAK_RATIO, GradientNormRecorder, Tracer,
+                              gradient_verdict, trace)
 
 
 def mlp(sizes, act=ReLU, seed=0):
@@ -131,6 +132,106 @@ def test_vanishing_gradients_in_deep_sigmoid_net():
     assert any("vanishing gradients" in note for note in tr.diagnose())
     shallow = trace(mlp([8, 8, 1], act=ReLU), x, y, MSE())
     assert not shallow.vanishing_gradients(1e-2)
+
+
+@pytest.mark.parametrize("ratio, verdict", [
+    (0.0, "vanishing"), (0.0099, "vanishing"), (0.01, "weak"), (0.035, "weak"),
+    (0.0999, "weak"), (0.1, "healthy"), (1.0, "healthy"), (10.0, "healthy"),
+    (10.01, "growing"), (100.0, "growing"), (100.1, "exploding"), (float("inf"), "exploding")])
+def test_gradient_verdict_is_graded(ratio, verdict):
+    assert WEAK_RATIO == 0.1 and VANISHING_RATIO == 0.01
+    assert gradient_verdict(ratio) == verdict
+
+
+def test_gradient_verdict_thresholds_and_errors():
+    assert gradient_verdict(0.035, weak=0.01, vanishing=0.001) == "healthy"
+    assert gradient_verdict(0.035, weak=0.5, vanishing=0.05) == "vanishing"
+    with pytest.raises(ValueError, match="gradient_verdict.*ratio >= 0"):
+        gradient_verdict(float("nan"))
+    with pytest.raises(ValueError, match="gradient_verdict.*ratio >= 0"):
+        gradient_verdict(-1.0)
+    with pytest.raises(TypeError, match="gradient_verdict.*number"):
+        gradient_verdict("0.1")
+    with pytest.raises(ValueError, match="0 < vanishing <= weak <= 1"):
+        gradient_verdict(0.5, weak=0.01, vanishing=0.1)          # swapped
+    with pytest.raises(ValueError, match="0 < vanishing <= weak <= 1"):
+        gradient_verdict(0.5, weak=2.0)
+    tr = trace(mlp([2, 3, 1]), np.ones((2, 2)), np.ones((2, 1)), MSE())
+    with pytest.raises(ValueError, match="Tracer.diagnose"):
+        tr.diagnose(vanishing=0.0)
+
+
+def playground_sigmoid_net(act=Sigmoid):
+    """The 2x32 net of tutorial 08 on its spirals: ratio 0.035 for sigmoid."""
+    from scratchnet.datasets import spirals
+    from scratchnet.losses import CategoricalCrossEntropy
+    x, y = spirals(n=300, k=3, noise=0.2, rng=0)
+    init = "he" if act is ReLU else "xavier"
+    model = Sequential([Dense(2, 32, init=init, rng=0), act(), Dense(32, 32, init=init, rng=1),
+                        act(), Dense(32, 3, init="xavier", rng=99)])
+    return trace(model, x, y, CategoricalCrossEntropy())
+
+
+def test_weak_gradients_of_the_playground_sigmoid_net_are_reported(capsys):
+    # The summary used to say "no ... vanishing gradients found" at a ratio of 0.035, because
+    # the only threshold was 1e-2, while tutorial 08 shows this net learning ~10x slower.
+    tr = playground_sigmoid_net()
+    ratio = tr.gradient_ratio()
+    assert 0.02 < ratio < 0.05
+    assert tr.gradient_verdict() == "weak"
+    assert not tr.vanishing_gradients()                       # the yes/no test keeps 1e-2
+    assert tr.vanishing_gradients(ratio=0.1)                  # ... and takes any level
+    assert any(n.startswith("weak gradients: the first layer's gradient is 0.035")
+               for n in tr.diagnose())
+    assert not any("weak" in n for n in tr.diagnose(weak=0.02))
+    tr.summary()
+    out = capsys.readouterr().out
+    assert "gradient ratio first/last layer: 0.0346: weak (below 0.1: under plain SGD the " \
+           "first layer's steps are ~29x smaller than the last's)" in out
+    assert "no dead units" not in out
+    relu = playground_sigmoid_net(ReLU)
+    assert relu.gradient_verdict() == "healthy" and relu.diagnose() == []
+    relu.summary()
+    out = capsys.readouterr().out
+    assert "gradient ratio first/last layer: 0.265: healthy (between 0.1 and 10)" in out
+    assert "note: no dead units, saturated layers, or weak or vanishing gradients found" in out
+
+
+def test_growing_and_exploding_gradients_are_reported():
+    # Three Dense layers, a fixed dy: scaling the last W by c scales the gradient that reaches
+    # the first two layers by c and leaves the last layer's own gradient as it is, so the
+    # first/last ratio becomes c times what it was.
+    rng = np.random.default_rng(0)
+    x, dy = rng.normal(size=(16, 4)), rng.normal(size=(16, 2))
+
+    def ratio_with(c):
+        model = Sequential([Dense(4, 6, rng=0), Dense(6, 6, rng=1), Dense(6, 2, rng=2)])
+        model.layers[-1].params["W"][...] *= c
+        with Tracer(model) as tr:
+            model.forward(x)
+            model.backward(dy)
+        return tr
+    base = ratio_with(1.0).gradient_ratio()
+    for target, verdict in ((1.0, "healthy"), (30.0, "growing"), (1000.0, "exploding"),
+                            (0.03, "weak"), (0.003, "vanishing")):
+        tr = ratio_with(target / base)
+        assert tr.gradient_ratio() == pytest.approx(target, rel=1e-9)
+        assert tr.gradient_verdict() == verdict
+        notes = [n for n in tr.diagnose() if "gradients:" in n]
+        assert notes == ([] if verdict == "healthy" else
+                         [f"{verdict} gradients: the first layer's gradient is {target:.2g} "
+                          f"times the last layer's"])
+        assert f": {verdict} (" in tr.gradient_report()
+
+
+def test_verdict_and_report_without_two_parameter_layers(capsys):
+    tr = trace(Sequential([Dense(2, 1, rng=0)]), np.ones((3, 2)), np.ones((3, 1)), MSE())
+    assert tr.gradient_ratio() is None and tr.gradient_verdict() is None
+    assert "fewer than two layers" in tr.gradient_report()
+    with Tracer(mlp([2, 3, 1])) as tr:
+        tr.model.forward(np.ones((2, 2)))                      # forward only
+    tr.summary()
+    assert "gradients were not checked" in capsys.readouterr().out
 
 
 def test_summary_table_and_trace_loss(capsys):
