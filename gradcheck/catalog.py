@@ -132,6 +132,39 @@ def _flatten(rng):
     return Flatten(), rng.normal(size=(*_nd(rng), 2, 3))
 
 
+@layer_case("Dropout(p=0.4), train mode")
+def _dropout(rng):
+    from scratchnet.layers import Dropout
+    return Dropout(0.4, rng=rng), rng.normal(size=_nd(rng))
+
+
+@layer_case("BatchNorm1D, train mode")
+def _bn1d(rng):
+    from scratchnet.layers import BatchNorm1D
+    n, f = _nd(rng)
+    layer = BatchNorm1D(f)
+    layer.params["gamma"][...] = rng.normal(size=f)
+    layer.params["beta"][...] = rng.normal(size=f)
+    return layer, 2 * rng.normal(size=(n, f)) + 1
+
+
+@layer_case("BatchNorm1D, eval mode")
+def _bn1d_eval(rng):
+    layer, x = _bn1d(rng)
+    layer.buffers["running_mean"][...] = rng.normal(size=layer.n)
+    layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, size=layer.n)
+    return layer.eval(), x
+
+
+@layer_case("BatchNorm2D, train mode")
+def _bn2d(rng):
+    from scratchnet.layers import BatchNorm2D
+    c = int(rng.integers(1, 4))
+    layer = BatchNorm2D(c)
+    layer.params["gamma"][...] = rng.normal(size=c)
+    return layer, rng.normal(size=(2, c, 3, 4))
+
+
 @layer_case("Step (not differentiable)")
 def _step(rng):
     from scratchnet.layers import Step

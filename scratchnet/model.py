@@ -749,6 +749,12 @@ class Sequential(Layer):
         never leaves a half-written file under that name. A new file gets the permissions
         your umask allows (usually 0o644); a file saved over keeps its own.
         """
+        with_buffers = [path for path, layer in named_layers(self) if layer.buffers]
+        if with_buffers:
+            raise ValueError(f"{self.name}.save: layers {with_buffers} hold buffers (batch "
+                             f"norm's running statistics), which format version "
+                             f"{SAVE_VERSION} cannot store yet; saving only the weights "
+                             f"would reload a model that predicts differently")
         meta = {"format": SAVE_FORMAT, "version": SAVE_VERSION, "dtype": str(self.dtype),
                 "layers": self._description()}
         # C order always, so that load (which refuses Fortran-ordered entries) reads it back

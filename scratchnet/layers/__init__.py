@@ -7,3 +7,5 @@ from scratchnet.layers.activations import (ELU, Identity, LeakyReLU, Maxout, Not
 from scratchnet.layers.reshape import Flatten
 from scratchnet.layers.conv import Conv2D
 from scratchnet.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from scratchnet.layers.dropout import Dropout
+from scratchnet.layers.normalization import BatchNorm1D, BatchNorm2D

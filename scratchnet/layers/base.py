@@ -48,6 +48,8 @@ class Layer:
     Attributes:
         params:    dict name -> ndarray, the learnable parameters (empty for most activations).
         grads:     dict name -> ndarray, dL/dparam from the last backward, same keys and shapes.
+        buffers:   dict name -> ndarray, state that is not learned by gradient descent (batch
+                   norm's running mean and variance): optimizers never touch it.
         training:  True in training mode (dropout drops, batch norm uses batch statistics).
         trainable: False freezes the layer: optimizers skip its params (backward still runs).
         name:      used in error messages and in Sequential.summary().
@@ -56,6 +58,7 @@ class Layer:
     def __init__(self, name: str | None = None):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
         self.training = True
         self.trainable = True
         self.name = name or type(self).__name__
@@ -119,6 +122,8 @@ class Layer:
         for key in self.params:
             self.params[key] = self.params[key].astype(dt)
             self.grads[key] = np.zeros_like(self.params[key])
+        for key in self.buffers:
+            self.buffers[key] = self.buffers[key].astype(dt)
         for child in self.children():
             child.astype(dt)
         self._cache = None
