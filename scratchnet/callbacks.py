@@ -14,6 +14,10 @@ Before training, fit sets `callback.model` (the Sequential) and `callback.params
 every epoch's logs will hold, such as ["loss", "accuracy", "val_loss", "val_accuracy"]).
 A callback stops training by setting `self.model.stop_training = True`; fit finishes the
 current batch and epoch and then returns.
+
+Here: ProgressBar (the line per epoch that fit prints), CSVLogger (one CSV row per epoch),
+EarlyStopping (stop when a monitored value stops improving, restore the best weights),
+LearningRateScheduler (the optimizer's rate per epoch) and LambdaCallback (plain functions).
 """
 from __future__ import annotations
 
@@ -59,6 +63,32 @@ def format_logs(logs: dict) -> str:
     return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
 
 
+def format_seconds(seconds: float) -> str:
+    """A duration with three significant digits, in a unit that suits it:
+    0.0000123 -> '0.0123 ms', 0.00456 -> '4.56 ms', 0.5 -> '500 ms', 12.345 -> '12.3 s',
+    75.2 -> '1 min 15 s'. (A fixed '{:.2f}s' printed most epochs of a small model as '0.00s'.)"""
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise TypeError(f"format_seconds: expected a number of seconds, got {seconds!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"format_seconds: expected a finite number of seconds >= 0, "
+                         f"got {seconds!r}")
+    if seconds < 0.9995:                     # below 999.5 ms: milliseconds
+        return f"{_three_digits(seconds * 1e3)} ms"
+    if seconds < 59.95:
+        return f"{_three_digits(seconds)} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest} s"
+
+
+def _three_digits(x: float) -> str:
+    """x > 0 rounded to 3 significant digits, written without an exponent: 4.56, 45.6, 456."""
+    if x == 0:
+        return "0"
+    x = float(f"{x:.3g}")
+    decimals = max(0, 2 - math.floor(math.log10(x)))
+    return f"{x:.{decimals}f}"
+
+
 class ProgressBar(Callback):
     """Plain-text progress: one line per epoch, plus a bar inside long epochs.
 
@@ -67,13 +97,20 @@ class ProgressBar(Callback):
             running for more than `min_seconds`; True always; False never.
     stream: where to write (sys.stdout by default). In a terminal the bar redraws itself
             with '\\r'; elsewhere (CI logs, files) it prints a short line at each quarter.
+    show_time: end each epoch line with that epoch's wall-clock time, three significant
+            digits in ms, s or min (see format_seconds); False leaves it out (output that
+            must not change from run to run, such as a doctest).
 
-    An epoch line reads: "epoch 3/10 - loss: 0.2145 - accuracy: 0.9200 - 0.05s".
+    An epoch line reads: "epoch 3/10 - loss: 0.2145 - accuracy: 0.9200 - 4.56 ms".
     """
 
     def __init__(self, every: int = 1, bar="auto", stream=None, width: int = 30,
-                 min_batches: int = 100, min_seconds: float = 2.0):
+                 min_batches: int = 100, min_seconds: float = 2.0, show_time: bool = True):
         super().__init__()
+        if not isinstance(show_time, bool):
+            raise TypeError(f"ProgressBar: expected show_time to be True or False, "
+                            f"got {show_time!r}")
+        self.show_time = show_time
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"ProgressBar: expected every to be a positive int, got {every!r}")
         if bar not in ("auto", True, False):
@@ -124,8 +161,12 @@ class ProgressBar(Callback):
             out.write("\r" + " " * (self.width + 40) + "\r")
         if epoch == 0 or epoch + 1 == epochs or (epoch + 1) % self.every == 0 \
                 or self.model is not None and getattr(self.model, "stop_training", False):
-            seconds = time.perf_counter() - self._epoch_start
-            out.write(f"epoch {epoch + 1}/{epochs} - {format_logs(logs or {})} - {seconds:.2f}s\n")
+            parts = [f"epoch {epoch + 1}/{epochs}"]
+            if logs:
+                parts.append(format_logs(logs))
+            if self.show_time:
+                parts.append(format_seconds(time.perf_counter() - self._epoch_start))
+            out.write(" - ".join(parts) + "\n")
         out.flush()
 
 
@@ -248,6 +289,42 @@ class EarlyStopping(Callback):
         if self.restore_best and self._best_params is not None:
             for key, p in self.model.parameters().items():
                 p[...] = self._best_params[key]
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of every epoch: lr = schedule(epoch).
+
+    schedule: a scratchnet.optimizers.Schedule (StepDecay(0.1, 0.5, every=10) halves the rate
+              every 10 epochs) or any function epoch -> lr > 0, with epochs counted from 0.
+    lrs:      after training, the rate used in each epoch, one float per epoch.
+
+    It writes a plain number into optimizer.lr, which replaces any schedule the optimizer
+    held (optimizers evaluate their own schedule once per step, that is per batch; use that
+    for warmups and cosines measured in updates, this callback for rates per epoch).
+    """
+
+    def __init__(self, schedule):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: expected a schedule (a function epoch -> "
+                            f"lr, such as optimizers.StepDecay), got {type(schedule).__name__}")
+        self.schedule = schedule
+        self.lrs: list[float] = []
+
+    def on_train_begin(self, logs=None):
+        if getattr(self.model, "optimizer", None) is None:
+            raise ValueError("LearningRateScheduler: the model has no optimizer to set")
+        self.lrs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        try:
+            lr = self.schedule(epoch)
+            optimizer.lr = lr
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"LearningRateScheduler: the schedule {self.schedule!r} gave no "
+                            f"usable lr at epoch {epoch}: {exc}") from exc
+        self.lrs.append(optimizer.lr)
 
 
 class LambdaCallback(Callback):

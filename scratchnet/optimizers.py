@@ -12,6 +12,23 @@ parameter, created on first use in the parameter's dtype.
 In the formulas, w is a parameter, g its gradient dL/dw, lr the learning rate, t the number of
 steps this parameter has taken (1, 2, ...). weight_decay adds wd * w to g (L2 regularization:
 the gradient of wd/2 * ||w||^2), except in AdamW, which decays w directly.
+
+Learning-rate schedules. lr may be a number or a `Schedule` (or any function t -> lr):
+
+    opt = SGD(CosineDecay(0.1, steps=1000))     # lr falls from 0.1 to 0 over 1000 updates
+    opt.lr                                      # the rate the next step will use
+
+Before every step the optimizer evaluates the schedule at t = optimizer.iterations (the number
+of steps it has taken, 0 for the first), so a schedule counts updates (batches), not epochs,
+and keeps counting across several fits. For a rate set once per epoch, give the schedule to
+scratchnet.callbacks.LearningRateScheduler instead. The schedules here:
+
+    StepDecay(lr, drop, every)        lr * drop ** (t // every)             staircase
+    ExponentialDecay(lr, rate, every) lr * rate ** (t / every)              smooth
+    CosineDecay(lr, steps, lr_min)    lr_min + (lr - lr_min)(1 + cos(pi t / steps)) / 2,
+                                      then lr_min for t >= steps
+    Warmup(after, steps)              after(0) * (t + 1) / steps for t < steps (a linear
+                                      ramp), then after(t - steps)
 """
 from __future__ import annotations
 
@@ -71,20 +88,40 @@ class Optimizer:
 
     decoupled = False
 
-    def __init__(self, lr: float, weight_decay: float = 0.0):
+    def __init__(self, lr, weight_decay: float = 0.0):
         self.name = type(self).__name__
+        self.iterations = 0
+        self.schedule = None
         self.lr = lr
         self.weight_decay = _number(self.name, "weight_decay", weight_decay, 0)
         self.state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.iterations = 0
 
     @property
     def lr(self) -> float:
+        """The learning rate the next step uses (with a schedule: schedule(iterations))."""
         return self._lr
 
     @lr.setter
     def lr(self, value) -> None:
-        self._lr = _number(type(self).__name__, "lr", value, 0, low_open=True)
+        """A number > 0 (and no schedule), or a Schedule / function t -> lr, which from now on
+        sets the rate before every step. Setting a number removes the schedule."""
+        if _is_schedule(value):
+            self.schedule = value
+            self._lr = self._scheduled_lr()
+        else:
+            self._lr = _number(type(self).__name__, "lr", value, 0, low_open=True)
+            self.schedule = None
+
+    def _scheduled_lr(self) -> float:
+        """schedule(iterations), checked: a finite number >= 0 (0 is allowed, e.g. at the end
+        of a cosine decay: the step then changes nothing)."""
+        t = self.iterations
+        try:
+            value = self.schedule(t)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{self.name}: the schedule {self.schedule!r} failed at step {t}: "
+                            f"{exc}") from exc
+        return _number(self.name, f"the lr of schedule {self.schedule!r} at step {t}", value, 0)
 
     def step(self, model) -> None:
         """Update every trainable parameter of `model` in place from its gradient.
@@ -93,6 +130,8 @@ class Optimizer:
         trainable=False, and everything inside them, are left alone. A layer that appears
         twice (shared weights) is updated once per step.
         """
+        if self.schedule is not None:
+            self._lr = self._scheduled_lr()
         seen = set()
         for layer in iter_layers(_as_model(f"{self.name}.step", model), trainable_only=True):
             if id(layer) in seen:
@@ -149,6 +188,8 @@ class Optimizer:
         return state
 
     def __repr__(self) -> str:
+        if self.schedule is not None:
+            return f"{self.name}(lr={self.schedule!r})"
         return f"{self.name}(lr={self.lr:g})"
 
 
@@ -280,6 +321,142 @@ class AdamW(Adam):
     def _update(self, w, g, state) -> None:
         w -= self.lr * self.weight_decay * w        # decay first: uses w before this step
         super()._update(w, g, state)
+
+
+# ----- learning-rate schedules ----------------------------------------------------------------
+def _is_schedule(value) -> bool:
+    """A Schedule, or any other function t -> lr (numbers are not callable)."""
+    return isinstance(value, Schedule) or (callable(value) and not isinstance(value, type))
+
+
+def _count(who: str, what: str, value) -> int:
+    """value as an int >= 1, or a TypeError/ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: expected {what} to be an int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{who}: expected {what} >= 1, got {value}")
+    return int(value)
+
+
+class Schedule:
+    """A learning rate that depends on a count t = 0, 1, 2, ...: schedule(t) -> lr.
+
+    Give one to an optimizer as its lr (it counts steps, t = optimizer.iterations) or to
+    callbacks.LearningRateScheduler (it counts epochs). Subclasses write `_value(t)`;
+    `__call__` checks t, and `values(n)` lists the first n rates, [lr(0), ..., lr(n - 1)],
+    for a plot.
+    """
+
+    def __call__(self, t) -> float:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__}: expected the step t to be an int, got {t!r}")
+        if t < 0:
+            raise ValueError(f"{type(self).__name__}: expected the step t >= 0, got {t}")
+        return float(self._value(int(t)))
+
+    def _value(self, t: int) -> float:
+        raise NotImplementedError(f"{type(self).__name__}: _value is not implemented")
+
+    def values(self, n: int) -> np.ndarray:
+        """(n,) float64: the rates at t = 0 .. n - 1."""
+        n = _count(f"{type(self).__name__}.values", "n", n)
+        return np.array([self(t) for t in range(n)])
+
+
+class StepDecay(Schedule):
+    """A staircase: lr(t) = lr * drop ** (t // every).
+
+    lr > 0: the first rate; drop in (0, 1]: the factor at each stair; every >= 1: the stair's
+    length. StepDecay(0.1, 0.5, 10): 0.1 for t = 0..9, 0.05 for t = 10..19, ...
+    """
+
+    def __init__(self, lr: float, drop: float = 0.5, every: int = 10):
+        self.lr = _number("StepDecay", "lr", lr, 0, low_open=True)
+        self.drop = _number("StepDecay", "drop", drop, 0, 1, low_open=True, high_open=False)
+        self.every = _count("StepDecay", "every", every)
+
+    def _value(self, t):
+        return self.lr * self.drop ** (t // self.every)
+
+    def __repr__(self):
+        return f"StepDecay({self.lr:g}, drop={self.drop:g}, every={self.every})"
+
+
+class ExponentialDecay(Schedule):
+    """A smooth decay: lr(t) = lr * rate ** (t / every).
+
+    lr > 0; rate in (0, 1]: the factor after every `every` counts (every >= 1), reached
+    smoothly: ExponentialDecay(0.1, 0.5, 10) halves the rate every 10 steps, like StepDecay
+    but without stairs (0.1 * 0.5 ** 0.1 = 0.0933 at t = 1).
+    """
+
+    def __init__(self, lr: float, rate: float = 0.96, every: int = 1):
+        self.lr = _number("ExponentialDecay", "lr", lr, 0, low_open=True)
+        self.rate = _number("ExponentialDecay", "rate", rate, 0, 1, low_open=True,
+                            high_open=False)
+        self.every = _count("ExponentialDecay", "every", every)
+
+    def _value(self, t):
+        return self.lr * self.rate ** (t / self.every)
+
+    def __repr__(self):
+        return f"ExponentialDecay({self.lr:g}, rate={self.rate:g}, every={self.every})"
+
+
+class CosineDecay(Schedule):
+    """Half a cosine from lr down to lr_min over `steps` counts, then lr_min:
+
+        lr(t) = lr_min + (lr - lr_min) * (1 + cos(pi * t / steps)) / 2     for t < steps
+        lr(t) = lr_min                                                     for t >= steps
+
+    lr > 0; steps >= 1 (usually the number of updates of the whole training); lr_min in
+    [0, lr]. The rate stays near lr at first, falls fastest in the middle, and flattens out
+    near lr_min at the end (Loshchilov and Hutter's SGDR, without restarts).
+    """
+
+    def __init__(self, lr: float, steps: int, lr_min: float = 0.0):
+        self.lr = _number("CosineDecay", "lr", lr, 0, low_open=True)
+        self.steps = _count("CosineDecay", "steps", steps)
+        self.lr_min = _number("CosineDecay", "lr_min", lr_min, 0, self.lr, high_open=False)
+
+    def _value(self, t):
+        if t >= self.steps:
+            return self.lr_min
+        return self.lr_min + (self.lr - self.lr_min) * (1 + math.cos(math.pi * t / self.steps)) / 2
+
+    def __repr__(self):
+        return f"CosineDecay({self.lr:g}, steps={self.steps}, lr_min={self.lr_min:g})"
+
+
+class Warmup(Schedule):
+    """A linear ramp up to a schedule (or a constant rate), then that schedule:
+
+        lr(t) = after(0) * (t + 1) / steps      for t < steps
+        lr(t) = after(t - steps)                for t >= steps
+
+    after: a Schedule, a function t -> lr, or a number > 0 (a constant rate); steps >= 1.
+    The first updates of a fresh network (Adam's moments still empty, weights at random)
+    are the ones most likely to blow up at a large rate; a warmup takes them gently.
+    Warmup(CosineDecay(0.01, 900), 100): 100 steps from 0.0001 up to 0.01, then the cosine.
+    """
+
+    def __init__(self, after, steps: int):
+        if not _is_schedule(after):
+            after = _number("Warmup", "after (a schedule or a constant lr)", after, 0,
+                            low_open=True)
+        self.after = after
+        self.steps = _count("Warmup", "steps", steps)
+
+    def _target(self, t: int) -> float:
+        return self.after(t) if _is_schedule(self.after) else self.after
+
+    def _value(self, t):
+        if t < self.steps:
+            return self._target(0) * (t + 1) / self.steps
+        return self._target(t - self.steps)
+
+    def __repr__(self):
+        return f"Warmup({self.after!r}, steps={self.steps})"
 
 
 # ----- look-up by name -----------------------------------------------------------------------

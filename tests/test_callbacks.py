@@ -1,15 +1,18 @@
-"""Tests of the callbacks that fit runs: EarlyStopping, CSVLogger, LambdaCallback, ProgressBar."""
+"""Tests of the callbacks that fit runs: EarlyStopping, CSVLogger, LambdaCallback, ProgressBar,
+LearningRateScheduler, and format_seconds (the time at the end of a progress line)."""
 import csv
 import io
+import re
 
 import numpy as np
 import pytest
 
 from scratchnet import Sequential
-from scratchnet.callbacks import CSVLogger, EarlyStopping, LambdaCallback, ProgressBar
+from scratchnet.callbacks import (CSVLogger, EarlyStopping, LambdaCallback, LearningRateScheduler,
+                                  ProgressBar, format_seconds)
 from scratchnet.datasets import moons
 from scratchnet.layers import Dense, ReLU
-from scratchnet.optimizers import SGD
+from scratchnet.optimizers import SGD, StepDecay
 
 
 def regression_with_conflicting_validation(seed=0):
@@ -252,3 +255,93 @@ def test_progress_bar_redraws_in_a_terminal():
     lines = [part for part in text.split("\r") if part.startswith("epoch")]
     assert [line.split(" - ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
 
+
+
+# ----- the time at the end of an epoch line ----------------------------------------------------
+def test_format_seconds_keeps_three_significant_digits():
+    cases = {0.0: "0 ms", 1.23e-5: "0.0123 ms", 0.00456: "4.56 ms", 0.0456: "45.6 ms",
+             0.5: "500 ms", 0.9994: "999 ms", 0.9996: "1.00 s", 9.996: "10.0 s",
+             12.345: "12.3 s", 59.94: "59.9 s", 59.96: "1 min 0 s", 75.2: "1 min 15 s"}
+    assert {s: format_seconds(s) for s in cases} == cases
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="format_seconds"):
+            format_seconds(bad)
+    for bad in ("1", True, None):
+        with pytest.raises(TypeError, match="format_seconds"):
+            format_seconds(bad)
+
+
+EPOCH_TIME = re.compile(r" - (\d+(?:\.\d+)?) (ms|s)$")
+
+
+def test_progress_line_ends_with_a_readable_epoch_time():
+    """The line used to end in '- 0.00s' for any epoch under 5 ms, which says nothing."""
+    x, y = moons(n=40, rng=6)
+    model = Sequential([Dense(2, 2, rng=0)])
+    out = io.StringIO()
+    model.fit(x, y, loss="cce", optimizer="sgd", epochs=3, batch_size=10,
+              callbacks=[ProgressBar(bar=False, stream=out)])
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        m = EPOCH_TIME.search(line)
+        assert m, line
+        digits = m[1].replace(".", "").lstrip("0")
+        assert float(m[1]) > 0 and len(digits) == 3, line        # 3 significant digits
+        assert not line.endswith("0.00s")
+    quiet = io.StringIO()
+    model.fit(x, y, epochs=2, callbacks=[ProgressBar(show_time=False, stream=quiet)])
+    lines = quiet.getvalue().splitlines()
+    assert all(line.endswith(tuple("0123456789")) and not EPOCH_TIME.search(line)
+               for line in lines) and len(lines) == 2
+    assert lines[0].startswith("epoch 1/2 - loss: ")
+    with pytest.raises(TypeError, match="ProgressBar: expected show_time"):
+        ProgressBar(show_time="no")
+
+
+def test_progress_line_time_is_the_epochs_own_time(monkeypatch):
+    """A clock that advances 2.5 ms per reading: the line shows that epoch's time, in ms."""
+    import scratchnet.callbacks as cbmod
+    ticks = iter(range(10 ** 6))
+    monkeypatch.setattr(cbmod.time, "perf_counter", lambda: next(ticks) * 0.0025)
+    bar = ProgressBar(bar=False, stream=io.StringIO())
+    bar.set_params({"epochs": 1, "batches": 1})
+    bar.on_epoch_begin(0)                      # reads the clock once: t = 0
+    bar.on_epoch_end(0, {"loss": 0.5})         # reads it again: 2.5 ms later
+    assert bar.stream.getvalue() == "epoch 1/1 - loss: 0.5000 - 2.50 ms\n"
+
+
+# ----- LearningRateScheduler -------------------------------------------------------------------
+def test_learning_rate_scheduler_sets_the_rate_of_every_epoch():
+    x, y = moons(n=32, rng=7)
+    model = Sequential([Dense(2, 2, rng=0)])
+    seen = []
+    record = LambdaCallback(on_epoch_end=lambda e, logs: seen.append(model.optimizer.lr))
+    sched = LearningRateScheduler(StepDecay(0.4, drop=0.5, every=2))
+    model.fit(x, y, loss="cce", optimizer=SGD(0.01), epochs=5, batch_size=8, verbose=0,
+              callbacks=[sched, record])
+    assert sched.lrs == seen == [0.4, 0.4, 0.2, 0.2, 0.1]
+    # the updates really used those rates: full-batch epochs (no shuffle to reproduce), each
+    # one the same as a one-epoch fit with that epoch's rate
+    a = Sequential([Dense(2, 2, rng=0)])
+    b = Sequential([Dense(2, 2, rng=0)])
+    a.fit(x, y, loss="cce", optimizer=SGD(0.01), epochs=3, batch_size=None, verbose=0,
+          callbacks=[LearningRateScheduler(lambda epoch: 0.3 / (1 + epoch))])
+    for epoch in range(3):
+        b.fit(x, y, loss="cce", optimizer=SGD(0.3 / (1 + epoch)), epochs=1, batch_size=None,
+              verbose=0)
+    np.testing.assert_allclose(a[0].params["W"], b[0].params["W"], rtol=1e-12)
+
+
+def test_learning_rate_scheduler_errors_name_it():
+    x, y = moons(n=16, rng=8)
+    model = Sequential([Dense(2, 2, rng=0)])
+    with pytest.raises(TypeError, match="LearningRateScheduler: expected a schedule"):
+        LearningRateScheduler(0.1)
+    with pytest.raises(ValueError, match="LearningRateScheduler: .* at epoch 1: SGD: expected lr"):
+        model.fit(x, y, loss="cce", optimizer=SGD(0.1), epochs=3, verbose=0,
+                  callbacks=[LearningRateScheduler(lambda e: 0.1 - 0.1 * e)])
+    bare = LearningRateScheduler(lambda e: 0.1)
+    bare.set_model(object())
+    with pytest.raises(ValueError, match="LearningRateScheduler: the model has no optimizer"):
+        bare.on_train_begin({})

@@ -1,5 +1,6 @@
 """Tests of scratchnet.optimizers: each update rule against steps computed by hand, in-place
-updates, dtype, frozen layers, convergence on a quadratic, and every error path."""
+updates, dtype, frozen layers, convergence on a quadratic, learning-rate schedules, and every
+error path."""
 import math
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 
 from scratchnet import optimizers
 from scratchnet.layers import Layer
-from scratchnet.optimizers import SGD, Adam, AdamW, Momentum, Nesterov, RMSprop
+from scratchnet.optimizers import (SGD, Adam, AdamW, CosineDecay, ExponentialDecay, Momentum,
+                                   Nesterov, RMSprop, Schedule, StepDecay, Warmup)
 
 
 class OneParam(Layer):
@@ -323,3 +325,106 @@ def test_get_by_name():
         optimizers.get(opt, lr=0.1)
     with pytest.raises(TypeError):
         optimizers.get(None)
+
+
+# ----- learning-rate schedules -----------------------------------------------------------------
+def test_schedules_match_their_formulas():
+    np.testing.assert_allclose(StepDecay(0.1, drop=0.5, every=3).values(8),
+                               [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025], rtol=1e-15)
+    np.testing.assert_allclose(ExponentialDecay(0.1, rate=0.5, every=10).values(21),
+                               [0.1 * 0.5 ** (t / 10) for t in range(21)], rtol=1e-15)
+    cos = CosineDecay(0.2, steps=4, lr_min=0.02)
+    np.testing.assert_allclose(cos.values(6), [0.2, 0.02 + 0.18 * (1 + math.sqrt(0.5)) / 2, 0.11,
+                                               0.02 + 0.18 * (1 - math.sqrt(0.5)) / 2, 0.02, 0.02],
+                               rtol=1e-12)
+    warm = Warmup(CosineDecay(0.01, steps=5), steps=4)
+    np.testing.assert_allclose(warm.values(6), [0.0025, 0.005, 0.0075, 0.01, 0.01,
+                                                0.01 * (1 + math.cos(math.pi / 5)) / 2], rtol=1e-12)
+    np.testing.assert_allclose(Warmup(0.3, steps=3).values(5), [0.1, 0.2, 0.3, 0.3, 0.3])
+    # a warmup around a plain function works too
+    np.testing.assert_allclose(Warmup(lambda t: 1.0 / (1 + t), steps=2).values(4),
+                               [0.5, 1.0, 1.0, 0.5])
+
+
+def test_an_optimizer_evaluates_its_schedule_before_every_step():
+    """SGD with a step decay, against the same steps with the rate written by hand."""
+    schedule = StepDecay(0.1, drop=0.5, every=2)
+    opt = SGD(schedule)
+    assert opt.lr == 0.1 and opt.schedule is schedule
+    layer = OneParam([1.0])
+    rates, w = [], 1.0
+    for t, g in enumerate([1.0, -2.0, 0.5, 3.0, 1.0]):
+        layer.grads["w"][...] = g
+        opt.step(layer)
+        rates.append(opt.lr)
+        w -= schedule(t) * g
+    assert rates == [0.1, 0.1, 0.05, 0.05, 0.025]
+    np.testing.assert_allclose(layer.params["w"], [w], rtol=1e-15)
+    assert opt.lr == 0.025 and opt.iterations == 5      # the rate of the last step taken
+    opt.lr = 0.3                                         # a number replaces the schedule
+    assert opt.schedule is None and opt.lr == 0.3
+    opt.step(layer)
+    assert opt.lr == 0.3
+
+
+@pytest.mark.parametrize("make", [lambda s: Momentum(s, beta=0.5), lambda s: Nesterov(s),
+                                  lambda s: RMSprop(s), lambda s: Adam(s), lambda s: AdamW(s)])
+def test_every_optimizer_takes_a_schedule_and_a_constant_schedule_changes_nothing(make):
+    fixed = run_three_steps(make(0.05))
+    scheduled = run_three_steps(make(lambda t: 0.05))
+    np.testing.assert_array_equal(fixed, scheduled)
+    decayed = run_three_steps(make(ExponentialDecay(0.05, rate=0.5)))
+    assert not np.allclose(decayed, fixed)
+
+
+def test_a_schedule_may_reach_zero_but_not_below():
+    layer = OneParam([1.0])
+    layer.grads["w"][...] = 1.0
+    opt = SGD(CosineDecay(0.1, steps=1))                 # 0.1 at t = 0, then 0
+    opt.step(layer)
+    opt.step(layer)                                      # lr 0: nothing moves
+    np.testing.assert_allclose(layer.params["w"], [0.9])
+    assert opt.lr == 0.0
+    bad = SGD(lambda t: 0.1 - 0.1 * t)
+    bad.step(layer)
+    with pytest.raises(ValueError, match=r"SGD: expected the lr of schedule .* at step 2 in \[0"):
+        bad.step(layer)
+        bad.step(layer)
+    with pytest.raises(TypeError, match="to be a number"):
+        SGD(lambda t: "fast")
+    with pytest.raises(TypeError, match="SGD: the schedule .* failed at step 0"):
+        SGD(lambda t, extra: 0.1)
+
+
+def test_schedule_arguments_are_checked():
+    for make in (lambda: StepDecay(0.0), lambda: StepDecay(0.1, drop=1.5),
+                 lambda: StepDecay(0.1, every=0), lambda: ExponentialDecay(0.1, rate=0.0),
+                 lambda: CosineDecay(0.1, steps=0), lambda: CosineDecay(0.1, 10, lr_min=0.2),
+                 lambda: Warmup(-1.0, steps=3), lambda: Warmup(0.1, steps=0)):
+        with pytest.raises(ValueError, match="StepDecay|ExponentialDecay|CosineDecay|Warmup"):
+            make()
+    for make in (lambda: StepDecay(0.1, every=2.5), lambda: CosineDecay(0.1, steps="10"),
+                 lambda: Warmup("0.1", steps=2)):
+        with pytest.raises(TypeError):
+            make()
+    with pytest.raises(ValueError, match="CosineDecay: expected the step t >= 0"):
+        CosineDecay(0.1, 10)(-1)
+    with pytest.raises(TypeError, match="StepDecay: expected the step t to be an int"):
+        StepDecay(0.1)(1.5)
+    with pytest.raises(NotImplementedError):
+        Schedule()(0)
+
+
+def test_schedule_repr_get_and_reuse():
+    opt = optimizers.get("sgd", lr=CosineDecay(0.1, steps=100))
+    assert repr(opt) == "SGD(lr=CosineDecay(0.1, steps=100, lr_min=0))"
+    assert repr(Warmup(StepDecay(0.1), 5)) == "Warmup(StepDecay(0.1, drop=0.5, every=10), steps=5)"
+    assert repr(SGD(0.1)) == "SGD(lr=0.1)"
+    # the same schedule object may drive two optimizers: it holds no state of its own
+    s = ExponentialDecay(0.1, 0.9)
+    a, b = SGD(s), Adam(s)
+    layer = OneParam([1.0])
+    layer.grads["w"][...] = 1.0
+    for _ in range(3):
+        a.step(layer)
+    assert a.lr == pytest.approx(0.1 * 0.9 ** 2) and b.lr == 0.1
