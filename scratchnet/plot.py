@@ -332,19 +332,19 @@ def _draw_regions(ax, G0, G1, classes, score, colors) -> None:
 
 
 # ----- images, filters and feature maps --------------------------------------------------------
-def _as_image_stack(images) -> tuple[np.ndarray, bool]:
+def _as_image_stack(images, who: str = "plot_image_grid") -> tuple[np.ndarray, bool]:
     """Images as (N, H, W) or (N, H, W, 3) for imshow, and whether they are RGB.
 
     Accepts (H, W), (N, H, W), (N, 1, H, W), (N, 3, H, W) (RGB) and (N, C, H, W) with other
     C, of which the first channel is shown (conv filters (C_out, C_in, KH, KW) are such).
     """
-    a = _as_float_array("plot_image_grid", "images", images)
+    a = _as_float_array(who, "images", images)
     if a.ndim == 2:
         a = a[None]
     if a.ndim == 3:
         return a, False
     if a.ndim != 4:
-        raise ValueError(f"plot_image_grid: expected images (H, W), (N, H, W) or (N, C, H, W), "
+        raise ValueError(f"{who}: expected images (H, W), (N, H, W) or (N, C, H, W), "
                          f"got shape {a.shape}")
     if a.shape[1] == 3:
         rgb = a.transpose(0, 2, 3, 1)                        # (N, H, W, 3)
@@ -354,58 +354,156 @@ def _as_image_stack(images) -> tuple[np.ndarray, bool]:
     return a[:, 0], False
 
 
+PANEL_INCHES = (1.3, 3.0)     # the default panel size lies in this range (see _panel_inches)
+
+
+def _panel_inches(who: str, panel_size, cols: int) -> float:
+    """Inches per panel: `panel_size` if given (a number > 0), else about 9 inches across the
+    grid, but never less than 1.3 (a 10-column grid) nor more than 3 (one image: 300 px)."""
+    if panel_size is None:
+        return float(np.clip(9.0 / cols, *PANEL_INCHES))
+    if isinstance(panel_size, bool) or not isinstance(panel_size, (int, float, np.integer,
+                                                                   np.floating)) \
+            or not (math.isfinite(panel_size) and panel_size > 0):
+        raise ValueError(f"{who}: expected panel_size to be a number of inches > 0, "
+                         f"got {panel_size!r}")
+    return float(panel_size)
+
+
+def _colour_range(who: str, stack: np.ndarray, vmin, vmax, symmetric: bool):
+    """(vmin, vmax) for imshow. Unset ends come from the finite values of `stack` (all the
+    panels, for a shared scale; one panel, for its own); symmetric=True makes the range
+    (-m, m) with m the largest |value|, so that 0 sits in the middle of a diverging map."""
+    finite = stack[np.isfinite(stack)]
+    if symmetric:
+        if vmin is not None or vmax is not None:
+            raise ValueError(f"{who}: give either symmetric=True or vmin/vmax, not both")
+        m = float(np.abs(finite).max()) if finite.size else 1.0
+        m = m if m > 0 else 1.0
+        return -m, m
+    lo = float(finite.min()) if vmin is None and finite.size else vmin
+    hi = float(finite.max()) if vmax is None and finite.size else vmax
+    lo = 0.0 if lo is None else float(lo)
+    hi = 1.0 if hi is None else float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        raise ValueError(f"{who}: expected vmin <= vmax (finite numbers), got vmin {lo!r}, "
+                         f"vmax {hi!r}")
+    return lo, hi
+
+
+def _check_flag(who: str, what: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: expected {what} to be True or False, got {value!r}")
+    return bool(value)
+
+
 def plot_image_grid(images, labels=None, ncols=None, cmap="gray", path=None, title=None,
-                    max_images: int = 100) -> Figure:
-    """A grid of small images: digits, conv filters or feature maps.
+                    max_images: int = 100, *, colorbar: bool = False, vmin=None, vmax=None,
+                    symmetric: bool = False, panel_size=None,
+                    colorbar_label: str = "value") -> Figure:
+    """A grid of images: digits, conv filters or feature maps, drawn big enough to see.
 
     images: (H, W), (N, H, W), (N, 1, H, W), (N, 3, H, W) shown as RGB, or (N, C, H, W) of
             which the first channel is shown. At most `max_images` are drawn.
     labels: N captions (numbers or strings), or None.
+    colorbar: False (default): each panel has its own colour scale, from its smallest to its
+            largest value (or vmin/vmax when given). True: every panel shares ONE scale, from
+            the smallest to the largest value of all of them (or vmin/vmax), and one colour bar
+            labelled `colorbar_label` shows it, so that colours can be compared across panels.
+    symmetric: the scale runs from -m to m, m = the largest |value| (shared or per panel), so
+            that 0 is the middle colour of a diverging map such as "coolwarm".
+    panel_size: inches per panel; default 9 / ncols, kept within 1.3..3 (one image: 3 inches).
+    RGB images have no colour scale: colorbar, symmetric, vmin and vmax apply to one-channel
+    images only.
     """
-    stack, rgb = _as_image_stack(images)
+    return _image_grid("plot_image_grid", images, labels, ncols, cmap, path, title, max_images,
+                       colorbar, vmin, vmax, symmetric, panel_size, colorbar_label)
+
+
+def _image_grid(who, images, labels, ncols, cmap, path, title, max_images, colorbar, vmin, vmax,
+                symmetric, panel_size, colorbar_label) -> Figure:
+    """plot_image_grid's work, with `who` (the public function called) named in errors."""
+    stack, rgb = _as_image_stack(images, who)
+    colorbar = _check_flag(who, "colorbar", colorbar)
+    symmetric = _check_flag(who, "symmetric", symmetric)
+    if rgb and (colorbar or symmetric or vmin is not None or vmax is not None):
+        raise ValueError(f"{who}: colorbar, symmetric, vmin and vmax need one-channel images; "
+                         f"got RGB images of shape {np.shape(images)}")
+    if isinstance(max_images, bool) or not isinstance(max_images, (int, np.integer)) \
+            or max_images < 1:
+        raise ValueError(f"{who}: expected max_images to be a positive int, got {max_images!r}")
     n = min(len(stack), int(max_images))
     if n == 0:
-        raise ValueError("plot_image_grid: expected at least one image, got none")
+        raise ValueError(f"{who}: expected at least one image, got none")
     if labels is not None and len(labels) < n:
-        raise ValueError(f"plot_image_grid: expected {n} labels (one per image), got {len(labels)}")
+        raise ValueError(f"{who}: expected {n} labels (one per image), got {len(labels)}")
     rows, cols = _grid_shape(n, ncols)
-    fig = Figure(figsize=(1.3 * cols, 1.3 * rows + (0.4 if title else 0)))
+    inches = _panel_inches(who, panel_size, cols)
+    shared = None
+    if colorbar and not rgb:
+        shared = _colour_range(who, stack[:n], vmin, vmax, symmetric)
+    fig = Figure(figsize=(inches * cols + (1.0 if colorbar else 0.0),
+                          inches * rows + (0.5 if title else 0.0) + (0.3 if labels else 0.0)),
+                 layout="constrained")                     # room for the titles and colour bar
+    axes, picture = [], None
     for i in range(n):
         ax = fig.add_subplot(rows, cols, i + 1)
-        ax.imshow(stack[i], cmap=None if rgb else cmap, interpolation="nearest")
+        if rgb:
+            picture = ax.imshow(stack[i], interpolation="nearest")
+        else:
+            lo, hi = shared or _colour_range(who, stack[i], vmin, vmax, symmetric)
+            picture = ax.imshow(stack[i], cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         if labels is not None:
-            ax.set_title(str(labels[i]), fontsize=8)
+            ax.set_title(str(labels[i]), fontsize=9)
+        axes.append(ax)
     if title is not None:
         fig.suptitle(title)
+    if colorbar:
+        fig.colorbar(picture, ax=axes, label=colorbar_label, shrink=0.9)
     return _save(fig, path)
 
 
-def plot_filters(W, ncols=None, cmap="coolwarm", path=None, title="filters") -> Figure:
+def plot_filters(W, ncols=None, cmap="coolwarm", path=None, title="filters", *,
+                 colorbar: bool = False, symmetric: bool = True, panel_size=None) -> Figure:
     """Conv filters W (C_out, C_in, KH, KW): one picture per output channel (RGB when C_in
-    is 3, otherwise input channel 0)."""
+    is 3, otherwise input channel 0), captioned with its number.
+
+    symmetric=True (default): the colour scale runs from -m to m, so that white is a weight of
+    0, red positive and blue negative (per filter, or shared by all with colorbar=True, which
+    also draws one colour bar labelled "weight"). RGB filters (C_in = 3) are scaled to [0, 1]
+    each and have no colour bar.
+    """
     W = _as_float_array("plot_filters", "W", W)
     if W.ndim != 4:
         raise ValueError(f"plot_filters: expected W of shape (C_out, C_in, KH, KW), got {W.shape}")
-    return plot_image_grid(W, labels=[f"{i}" for i in range(W.shape[0])], ncols=ncols,
-                           cmap=cmap, path=path, title=title)
+    rgb = W.shape[1] == 3
+    return _image_grid("plot_filters", W, [f"{i}" for i in range(W.shape[0])], ncols, cmap, path,
+                       title, 100, colorbar, None, None, symmetric and not rgb, panel_size,
+                       "weight")
 
 
 def plot_feature_maps(maps, index: int = 0, ncols=None, cmap="viridis", path=None,
-                      title="feature maps") -> Figure:
-    """Feature maps of one example: (C, H, W), or (N, C, H, W) of which example `index`."""
+                      title="feature maps", *, colorbar: bool = False, symmetric: bool = False,
+                      panel_size=None) -> Figure:
+    """Feature maps of one example: (C, H, W), or (N, C, H, W) of which example `index`,
+    one panel per channel ("ch c"). colorbar=True: one shared scale and a colour bar labelled
+    "activation", so that a bright map means a large value in every panel; symmetric=True
+    centres the scale on 0 (for maps before a ReLU, which can be negative)."""
     maps = _as_float_array("plot_feature_maps", "maps", maps)
     if maps.ndim == 4:
-        if not 0 <= index < maps.shape[0]:
-            raise ValueError(f"plot_feature_maps: index {index} out of range for "
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                or not 0 <= index < maps.shape[0]:
+            raise ValueError(f"plot_feature_maps: index {index!r} out of range for "
                              f"{maps.shape[0]} examples")
         maps = maps[index]
     if maps.ndim != 3:
         raise ValueError(f"plot_feature_maps: expected maps (C, H, W) or (N, C, H, W), "
                          f"got {maps.shape}")
-    return plot_image_grid(maps, labels=[f"ch {c}" for c in range(maps.shape[0])], ncols=ncols,
-                           cmap=cmap, path=path, title=title)
+    return _image_grid("plot_feature_maps", maps, [f"ch {c}" for c in range(maps.shape[0])], ncols,
+                       cmap, path, title, 100, colorbar, None, None, symmetric, panel_size,
+                       "activation")
 
 
 # ----- confusion matrix ------------------------------------------------------------------------

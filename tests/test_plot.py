@@ -280,3 +280,86 @@ def test_save_figure_writes_an_audit_record_only_when_asked(tmp_path, monkeypatc
     plot.save_figure(fig, tmp_path / "b.png")
     record = json.loads((tmp_path / "b.png.audit.json").read_text())
     assert record["problems"] == [] and record["path"].endswith("b.png")
+
+
+# ----- images drawn big enough, with a shared colour scale on request --------------------------
+def _image_width_px(fig, ax, dpi=100):
+    fig.draw_without_rendering()                     # constrained layout places the panels
+    return ax.get_position().width * fig.get_figwidth() * dpi
+
+
+def test_a_single_image_is_drawn_big_by_default(rng):
+    # an 8x8 digit used to come out 120 x 137 pixels in all
+    fig = plot.plot_image_grid(rng.random((1, 1, 8, 8)), labels=["a digit"], title="t")
+    assert _image_width_px(fig, fig.axes[0]) >= 250
+    assert plot.figure_problems(fig) == []
+    fig = plot.plot_image_grid(rng.random((100, 8, 8)))              # 10 columns: 1.3 in each
+    assert fig.get_figwidth() == pytest.approx(13.0)
+    small = plot.plot_image_grid(rng.random((4, 8, 8)), panel_size=1.0)
+    assert small.get_figwidth() == pytest.approx(2.0)                # 2 x 2 grid of 1 inch
+
+
+def test_colorbar_shares_one_scale_over_every_panel(rng, tmp_path):
+    maps = rng.normal(size=(2, 4, 6, 6))
+    fig = plot.plot_feature_maps(maps, index=1, colorbar=True, path=tmp_path / "m.png")
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 4 and len(fig.axes) == 5                   # 4 maps + the colour bar
+    clims = {im.get_clim() for im in images}
+    assert clims == {(maps[1].min(), maps[1].max())}
+    assert any(ax.get_ylabel() == "activation" for ax in fig.axes)
+    assert_png(tmp_path / "m.png")
+    own = plot.plot_feature_maps(maps, index=1)                      # the old call: own scales
+    assert len(own.axes) == 4
+    assert [ax.images[0].get_clim() for ax in own.axes] == \
+        [(m.min(), m.max()) for m in maps[1]]
+
+
+def test_filters_are_symmetric_around_zero(rng):
+    W = rng.normal(size=(6, 1, 3, 3))
+    W[0] += 5.0                                           # one filter all positive
+    shared = plot.plot_filters(W, colorbar=True)
+    m = np.abs(W[:, 0]).max()
+    assert {ax.images[0].get_clim() for ax in shared.axes if ax.images} == {(-m, m)}
+    per_panel = plot.plot_filters(W)
+    assert [ax.images[0].get_clim() for ax in per_panel.axes] == \
+        [(-np.abs(w).max(), np.abs(w).max()) for w in W[:, 0]]
+    plain = plot.plot_filters(W, symmetric=False)
+    assert plain.axes[0].images[0].get_clim() == (W[0, 0].min(), W[0, 0].max())
+
+
+def test_vmin_vmax_fix_the_scale(rng):
+    fig = plot.plot_image_grid(rng.random((3, 5, 5)), colorbar=True, vmin=0, vmax=2)
+    assert {ax.images[0].get_clim() for ax in fig.axes if ax.images} == {(0.0, 2.0)}
+    fig = plot.plot_image_grid(rng.random((3, 5, 5)), vmin=-1)        # per panel, low end fixed
+    assert all(ax.images[0].get_clim()[0] == -1.0 for ax in fig.axes)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: plot.plot_image_grid(np.zeros((2, 3, 4, 4)), colorbar=True), ValueError,
+     "plot_image_grid: colorbar.*one-channel"),
+    (lambda: plot.plot_image_grid(np.zeros((2, 4, 4)), colorbar=1), TypeError,
+     "plot_image_grid: expected colorbar to be True or False"),
+    (lambda: plot.plot_image_grid(np.zeros((2, 4, 4)), panel_size=0), ValueError,
+     "plot_image_grid: expected panel_size"),
+    (lambda: plot.plot_image_grid(np.zeros((2, 4, 4)), vmin=2, vmax=1), ValueError,
+     "vmin <= vmax"),
+    (lambda: plot.plot_image_grid(np.zeros((2, 4, 4)), symmetric=True, vmax=1), ValueError,
+     "symmetric=True or vmin/vmax"),
+    (lambda: plot.plot_image_grid(np.zeros((2, 4, 4)), max_images=0), ValueError,
+     "max_images"),
+    (lambda: plot.plot_filters(np.zeros((2, 1, 3, 3)), panel_size=-1), ValueError,
+     "plot_filters: expected panel_size"),
+    (lambda: plot.plot_feature_maps(np.zeros((2, 3, 4, 4)), index=2), ValueError,
+     "plot_feature_maps: index 2 out of range"),
+    (lambda: plot.plot_feature_maps(np.zeros((3, 4)), colorbar=True), ValueError,
+     "plot_feature_maps: expected maps"),
+])
+def test_image_grid_errors_name_the_function(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_rgb_filters_still_draw(rng, tmp_path):
+    fig = plot.plot_filters(rng.normal(size=(4, 3, 3, 3)), path=tmp_path / "rgb.png")
+    assert len(fig.axes) == 4
+    assert_png(tmp_path / "rgb.png")
