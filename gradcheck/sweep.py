@@ -23,7 +23,13 @@ def _analytic_and_scalar(f_or_layer, x, df, seed):
     if hasattr(f_or_layer, "forward") and hasattr(f_or_layer, "backward"):
         layer = copy.deepcopy(f_or_layer).astype(np.float64)
         layer.reseed(seed)
-        g = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(x)))
+        y_shape = np.shape(layer.forward(x))
+        if int(np.prod(y_shape)) == 0:
+            raise ValueError(f"sweep_eps: {getattr(layer, 'name', 'the layer')}.forward(x) with x "
+                             f"of shape {x.shape} returned y of shape {y_shape}, with no "
+                             f"elements: L = sum(y * g) is 0 whatever the gradients are, so "
+                             f"there is nothing to check")
+        g = np.random.default_rng(seed).standard_normal(y_shape)
         dx = np.array(layer.backward(g.copy()), dtype=np.float64)
 
         def scalar(z):
@@ -49,8 +55,14 @@ def sweep_eps(f_or_layer, x, eps_values=None, ax=None, path=None, *, df=None, se
                 global changes); path: save the figure there (format from the extension).
     The error is ||a - n|| / (||a|| + ||n||) over all of dx (norms, so that near-zero
     elements do not dominate). Returns (eps_values, errors, fig), both as float64 arrays.
+    Raises ValueError for an x (or a layer output) with no elements: the error would be 0 at
+    every step, a "perfect" V from a check of nothing.
     """
     x = np.array(x, dtype=np.float64)
+    if x.size == 0:                        # as check_layer & co.: a check of nothing must not pass
+        raise ValueError(f"sweep_eps: expected x with at least one element, got shape {x.shape}: "
+                         f"there is nothing to check, and every step would show error 0 "
+                         f"(a batch of 2 to 5 is enough)")
     eps_values = np.sort(np.array(
         [10.0 ** -k for k in range(1, 13)] + [DEFAULT_EPS] if eps_values is None else eps_values,
         dtype=np.float64))[::-1]

@@ -781,6 +781,29 @@ def test_check_loss_model_and_function_refuse_empty_inputs():
         check_function(np.sum, np.ones_like, np.zeros(0))
 
 
+@pytest.mark.parametrize("shape", [(0, 4), (3, 0), (0,)])
+def test_sweep_eps_refuses_an_empty_input(shape):
+    # sweep_eps(RefReLU(), np.zeros((0, 4))) drew a "perfect" V: with no elements the error was
+    # 0 / tiny = 0 at every step, a check of nothing that looked like a pass.
+    with pytest.raises(ValueError, match=rf"sweep_eps: .*x .*shape {re.escape(str(shape))}"
+                                         rf".*nothing to check"):
+        sweep_eps(RefReLU(), np.zeros(shape))
+    with pytest.raises(ValueError, match=r"sweep_eps: .*nothing to check"):
+        sweep_eps(lambda z: np.sum(z ** 2), np.zeros(shape), df=lambda z: 2 * z)
+
+
+def test_sweep_eps_refuses_an_empty_output():
+    class Nothing(Layer):
+        def forward(self, x):
+            self._save(x=x)
+            return np.zeros((x.shape[0], 0))
+
+        def backward(self, dy):
+            return np.zeros_like(self._load()["x"])
+    with pytest.raises(ValueError, match=r"sweep_eps: .*y of shape \(2, 0\).*nothing to check"):
+        sweep_eps(Nothing(), normal((2, 3)))
+
+
 def test_check_layer_and_model_reject_a_negative_seed():
     with pytest.raises(ValueError, match="check_layer: expected seed to be an integer >= 0, got -1"):
         check_layer(RefReLU(), normal((2, 3)), seed=-1)
