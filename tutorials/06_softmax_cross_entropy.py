@@ -298,8 +298,10 @@ lesson.save(fig, "06_confusion_matrix.png")
 #   long product written as a function.
 # - `scratchnet/plot.py`: `confusion_matrix` (one `np.add.at` per pair) and
 #   `plot_confusion_matrix`.
-# - `tests/test_losses.py`: `test_unfused_path_loses_the_gradient_of_a_saturated_wrong_prediction`
-#   checks the numbers of this lesson.
+# - `tests/test_losses.py`: `test_fused_cross_entropy_equals_softmax_layer_then_cross_entropy`
+#   holds the plain path to the fused one on random shapes, and
+#   `test_unfused_path_loses_the_gradient_of_a_saturated_wrong_prediction` checks the numbers
+#   of the saturated rows above.
 #
 # ## Exercises
 # ### Exercise 1
