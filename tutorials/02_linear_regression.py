@@ -186,9 +186,9 @@ for scale in (0.97, 1.03):
           f"after 300 steps, loss {last:.4g}: {verdict}")
 
 # %% [markdown]
-# The old rule of thumb in this tutorial said "above about 0.39"; the Hessian says 0.359, and
-# lr 0.370 indeed grows the distance step after step (the factor along the steep direction is
-# |1 - 0.370 · λ_max| > 1). With 300 steps it has not overflowed yet; with more, `fit` would stop
+# The limit is sharp: 3% below it the distance shrinks to almost nothing, 3% above it
+# (lr 0.370) the distance grows step after step, because the factor along the steep direction
+# is |1 - 0.370 · λ_max| > 1. With 300 steps it has not overflowed yet; with more, `fit` would stop
 # with TrainingDiverged (tutorial 03 shows it).
 
 # %% [markdown]
