@@ -1,40 +1,47 @@
 # %% [markdown]
-# # 05 - Convolutions: an edge detector by hand, the output-size arithmetic, and LeNet-5
+# # 15 - Convolutions: an edge detector by hand, the backward pass, and LeNet-5
 #
-# A convolution layer slides a small filter over an image and, at every position, takes the
-# dot product of the filter with the patch under it. First we apply a hand-made edge filter,
-# then we learn the rule that gives the size of the output for any padding and stride, and
-# check it against Conv2D. Last, we train a LeNet-5-style network on handwritten digits and
-# look at what its first layer learned.
+# After this lesson you can
+# - apply a filter to an image by hand and say which edges the [-1, 1] filter finds;
+# - compute the output size of a convolution for any padding, stride and dilation;
+# - derive a convolution's backward: dL/dx is a FULL convolution of dL/dout with the FLIPPED
+#   kernel, dL/dW is the input CORRELATED with dL/dout; compute both with NumPy and prove
+#   them with gradcheck;
+# - say where max pooling sends the gradient (to the winner of each window, nothing else);
+# - train a LeNet-5-style network on handwritten digits and read its filters and feature
+#   maps on a colour scale.
 #
-# Run: `python tutorials/15_cnn_lenet.py`. SCRATCHNET_FAST=1 trains for fewer epochs;
-# figures go to tutorials/out/ (or to the folder in SCRATCHNET_OUT).
+# Why: a convolution layer is the same dot product as a Dense layer, applied to every small
+# patch of an image with ONE set of weights. That sharing is what lets a CNN find a pattern
+# wherever it appears, and it is also what makes its backward look different: every weight
+# was used at every position, so its gradient is a sum over all of them. Once you have written
+# that sum yourself, a CNN is no longer a black box.
+#
+# The edge filter is the example of the astronomy course (AGA 0505, lecture 11: "if our filter
+# is [-1, 1], you get a vertical edge detector"); the padding and stride cases and LeNet-5 are
+# those of the Curso-R deck ("Introdução ao Deep Learning com R").
+#
+# Run: `python tutorials/15_cnn_lenet.py` (SCRATCHNET_FAST=1 trains for fewer epochs).
+# Figures go to tutorials/out/ (or $SCRATCHNET_OUT).
 
 # %%
-import os
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
+from matplotlib.image import imread
 
-from scratchnet import Sequential
+import gradcheck
+from scratchnet import Sequential, lesson
 from scratchnet.data import train_test_split
 from scratchnet.datasets import load_digits
-from scratchnet.kernels import conv_reference
+from scratchnet.kernels import conv_reference, maxpool_reference
 from scratchnet.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from scratchnet.losses import CategoricalCrossEntropy
 from scratchnet.optimizers import Adam
 from scratchnet.plot import plot_feature_maps, plot_filters, plot_image_grid
 
-FAST = os.environ.get("SCRATCHNET_FAST", "") not in ("", "0")
-OUT = os.environ.get("SCRATCHNET_OUT", os.path.join(os.path.dirname(__file__), "out"))
-os.makedirs(OUT, exist_ok=True)
-
-EPOCHS = 12 if FAST else 40      # passes over the training set
-LR = 0.002                       # Adam's learning rate
+EPOCHS = 8 if lesson.FAST else 30     # passes over the training set
+LR = 0.002                            # Adam's learning rate
 
 # %% [markdown]
 # ## 1. A convolution by hand: the [-1, 1] edge detector
@@ -75,11 +82,13 @@ show("vertical edges, W = [[-1, 1]]", edges_v)
 show("horizontal edges, W = [[-1], [1]]", edges_h)
 print(f"vertical-edge filter output shape: {edges_v.shape}")
 print(f"vertical edges found in columns: {sorted(set(np.nonzero(edges_v)[1].tolist()))}")
+print(f"horizontal edges found in rows: {sorted(set(np.nonzero(edges_h)[0].tolist()))}")
 
 # %% [markdown]
 # The output column j compares columns j and j + 1 of the image: +1 at column 1 (dark 1,
 # bright 2: the left side of the rectangle) and -1 at column 4 (bright 4, dark 5: its right
-# side). A CNN learns filters like this one by itself; we will see them at the end.
+# side). The horizontal filter marks rows 0 (top side) and 4 (bottom side) the same way.
+# A CNN learns filters like these by itself.
 #
 # ## 2. Convolution arithmetic: how big is the output?
 # Along one axis, with input size H, kernel size K, padding p on each side, stride s and
@@ -89,7 +98,7 @@ print(f"vertical edges found in columns: {sorted(set(np.nonzero(edges_v)[1].toli
 #
 # The kernel fits at positions 0, s, 2s, ... as long as it stays inside the padded input of
 # H + 2p pixels; // rounds down, so with a stride some rows at the end may never be used.
-# The named cases:
+# The named cases (the Curso-R deck draws each one):
 #   * no padding ("valid"):  p = 0,            H' = H - K + 1    the output shrinks
 #   * half ("same"):         p = (K - 1) / 2,  H' = H            (odd K, stride 1)
 #   * full:                  p = K - 1,        H' = H + K - 1    every partial overlap counts
@@ -134,7 +143,177 @@ print(f"arithmetic table matches Conv2D: {all_match}")
 # kernel fits at 0, 2, 4 (covering up to pixel 6) but not at 6 (it would need pixel 8), so
 # H' = 3, the same as for H = 5: the last padded row is never read.
 #
-# ## 3. The data: 8x8 digits, upsampled to 16x16
+# ## 3. The backward of a convolution
+# One image, one input and one output channel, stride 1, no padding (the general case only
+# adds sums over n, c and o):
+#
+#     out[i, j] = b + sum_{kh, kw} W[kh, kw] * x[i + kh, j + kw]
+#
+# Given the upstream gradient dout[i, j] = dL/dout[i, j], the chain rule sums over every
+# output that a number touched:
+#
+#   * W[kh, kw] multiplied x[i + kh, j + kw] at EVERY position (i, j), so
+#
+#         dL/dW[kh, kw] = sum_{i, j} dout[i, j] * x[i + kh, j + kw]
+#
+#     a valid CORRELATION of x with dout: dout plays the kernel, slid over the input. Its
+#     output has (H - H' + 1) = KH rows: exactly W's shape.
+#   * x[h, w] was read by the outputs (i, j) = (h - kh, w - kw), with weight W[kh, kw], so
+#
+#         dL/dx[h, w] = sum_{kh, kw} W[kh, kw] * dout[h - kh, w - kw]
+#
+#     (terms whose (i, j) falls outside dout are 0). The minus signs make this a true
+#     CONVOLUTION: a correlation with the kernel FLIPPED in both axes (W[::-1, ::-1]),
+#     slid over dout padded with K - 1 zeros on every side (a FULL convolution, so that
+#     dx comes out H' + K - 1 = H rows tall, the input's size).
+#   * dL/db = sum_{i, j} dout[i, j]: b was added to every output.
+#
+# With padding p, the forward read a padded input xp: the same formulas give the gradient
+# with respect to xp, and dx is that with p rows and columns cut off each side.
+# Both are written below with NumPy slices and nothing else, for batches and channels
+# (dx[n, c] sums over the output channels o, dW[o, c] over the images n).
+
+# %%
+def correlate_valid(a, k):
+    """a (H, W), k (KH, KW) -> out (H-KH+1, W-KW+1), out[i, j] = sum_{p,q} k[p, q] a[i+p, j+q]."""
+    out = np.zeros((a.shape[0] - k.shape[0] + 1, a.shape[1] - k.shape[1] + 1))
+    for p in range(k.shape[0]):
+        for q in range(k.shape[1]):
+            out += k[p, q] * a[p:p + out.shape[0], q:q + out.shape[1]]
+    return out
+
+
+def conv_dx_by_hand(dout, W, padding=0):
+    """dL/dx: dout (N, C_out, H', W'), W (C_out, C_in, KH, KW) -> (N, C_in, H, W), stride 1.
+
+    A full convolution of dout with the flipped kernel, summed over the output channels,
+    then the padding cut off."""
+    N, C_out, HO, WO = dout.shape
+    _, C_in, KH, KW = W.shape
+    dxp = np.zeros((N, C_in, HO + KH - 1, WO + KW - 1))          # gradient of the padded input
+    for n in range(N):
+        for c in range(C_in):
+            for o in range(C_out):
+                full = np.pad(dout[n, o], ((KH - 1, KH - 1), (KW - 1, KW - 1)))
+                dxp[n, c] += correlate_valid(full, W[o, c, ::-1, ::-1])
+    p = padding
+    return dxp[:, :, p:dxp.shape[2] - p, p:dxp.shape[3] - p]
+
+
+def conv_dW_by_hand(x, dout, padding=0):
+    """dL/dW: x (N, C_in, H, W), dout (N, C_out, H', W') -> (C_out, C_in, KH, KW), stride 1.
+
+    The padded input correlated with dout, summed over the images."""
+    p = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    N, C_in, C_out = x.shape[0], x.shape[1], dout.shape[1]
+    KH, KW = xp.shape[2] - dout.shape[2] + 1, xp.shape[3] - dout.shape[3] + 1
+    dW = np.zeros((C_out, C_in, KH, KW))
+    for o in range(C_out):
+        for c in range(C_in):
+            for n in range(N):
+                dW[o, c] += correlate_valid(xp[n, c], dout[n, o])
+    return dW
+
+
+# the flip, on the course's filter: correlating with [[1, -1]] is convolving with [[-1, 1]]
+print(f"edge filter W: {vertical.tolist()}, flipped: {vertical[::-1, ::-1].tolist()}")
+# one output gets dout = 1, every other 0: dx is W, put back on the window that output read
+spike = np.zeros((1, 1) + edges_v.shape)
+spike[0, 0, 2, 1] = 1.0
+show("dL/dx for dout = 1 at output (2, 1) only", conv_dx_by_hand(spike, vertical[None, None])[0, 0])
+
+# %% [markdown]
+# The single output (2, 1) read pixels (2, 1) and (2, 2) with weights -1 and +1, and that is
+# exactly what it sends back. Now a real case: 2 images of 3 channels, 4 filters of 3x2,
+# a random upstream gradient, with and without padding, against conv_reference.backward.
+
+# %%
+rng = np.random.default_rng(0)
+x = rng.normal(size=(2, 3, 6, 7))                  # (N, C_in, H, W)
+W = rng.normal(size=(4, 3, 3, 2))                  # (C_out, C_in, KH, KW)
+b = rng.normal(size=4)
+conv_reports = []
+for pad in (0, 1):
+    out, cache = conv_reference.forward(x, W, b, padding=pad)
+    g = rng.normal(size=out.shape)                 # dL/dout, random (never ones)
+    dx_ref, dW_ref, db_ref = conv_reference.backward(g, cache)
+    dx_hand, dW_hand = conv_dx_by_hand(g, W, pad), conv_dW_by_hand(x, g, pad)
+    print(f"padding {pad}: out {out.shape}; dx {dx_hand.shape}, dW {dW_hand.shape}")
+    print(f"padding {pad}: dL/dx by full convolution vs conv_reference.backward: "
+          f"max |diff| {np.abs(dx_hand - dx_ref).max():.1e}")
+    print(f"padding {pad}: dL/dW by correlation vs conv_reference.backward: "
+          f"max |diff| {np.abs(dW_hand - dW_ref).max():.1e}")
+    print(f"padding {pad}: dL/db = sum of dout vs conv_reference.backward: "
+          f"max |diff| {np.abs(g.sum(axis=(0, 2, 3)) - db_ref).max():.1e}")
+    # gradcheck: our formulas against finite differences of L = sum(out * g)
+    loss_of_x = lambda xx: float(np.sum(conv_reference.forward(xx, W, b, padding=pad)[0] * g))
+    loss_of_W = lambda WW: float(np.sum(conv_reference.forward(x, WW, b, padding=pad)[0] * g))
+    conv_reports += [
+        gradcheck.check_function(loss_of_x, lambda xx: conv_dx_by_hand(g, W, pad), x,
+                                 name=f"our dL/dx, padding {pad}"),
+        gradcheck.check_function(loss_of_W, lambda WW: conv_dW_by_hand(x, g, pad), W,
+                                 name=f"our dL/dW, padding {pad}")]
+for report in conv_reports:
+    print(f"gradcheck {report.title.split(':')[0]}: {report.status}, "
+          f"max error {report.max_err:.1e}")
+layer_report = gradcheck.check_layer(Conv2D(3, 4, (3, 2), padding=1, backend="reference",
+                                            rng=0), x)
+print(layer_report)
+print(f"gradcheck Conv2D on conv_reference: {layer_report.status}")
+
+# %% [markdown]
+# Both formulas agree with the kernel to rounding (about 1e-15) and with finite differences.
+# The kernel computes the same sums the other way round: each output position scatters its
+# share back into the window it read (read `backward` in scratchnet/kernels/conv_reference.py).
+#
+# ## 4. The backward of max pooling
+# A 2x2 max pool outputs the largest of each window: out[i, j] = x[winner of window (i, j)].
+# Locally that is "copy the winner", whose derivative is 1 for the winner and 0 for the
+# other three cells. So the whole gradient of a window goes to its winner (the argmax), and
+# every other input gets exactly 0: most of dx is zero.
+
+# %%
+x_pool = np.array([[1., 3., 2., 0.],
+                   [4., 2., 1., 5.],
+                   [0., 1., 7., 2.],
+                   [6., 2., 3., 1.]])[None, None]            # (1, 1, 4, 4), one max per window
+out_pool, pool_cache = maxpool_reference.forward(x_pool, 2)
+dout_pool = np.array([[10., 20.], [30., 40.]])[None, None]   # (1, 1, 2, 2)
+dx_pool = maxpool_reference.backward(dout_pool, pool_cache)
+
+dx_pool_hand = np.zeros_like(x_pool)                         # route each dout to its argmax
+for i in range(2):
+    for j in range(2):
+        window = x_pool[0, 0, 2 * i:2 * i + 2, 2 * j:2 * j + 2]
+        kh, kw = np.unravel_index(np.argmax(window), window.shape)
+        dx_pool_hand[0, 0, 2 * i + kh, 2 * j + kw] += dout_pool[0, 0, i, j]
+show("x", x_pool[0, 0])
+show("out = max of each 2x2 window", out_pool[0, 0])
+show("dL/dx for dout = [[10, 20], [30, 40]]", dx_pool[0, 0])
+print(f"max-pool dx by hand equals maxpool_reference.backward: "
+      f"{bool(np.array_equal(dx_pool_hand, dx_pool))}")
+print(f"max-pool dx: {np.count_nonzero(dx_pool)} of {dx_pool.size} entries nonzero; "
+      f"sum of dx {dx_pool.sum():g} = sum of dout {dout_pool.sum():g}")
+
+# overlapping windows (3x3 input, 2x2 kernel, stride 1): all four windows share one winner
+center = np.array([[0., 1., 0.], [1., 9., 1.], [0., 1., 0.]])[None, None]
+_, overlap_cache = maxpool_reference.forward(center, 2, stride=1)
+dx_overlap = maxpool_reference.backward(np.ones((1, 1, 2, 2)), overlap_cache)
+print(f"overlapping windows, dout = 1 each: the shared winner gets {dx_overlap[0, 0, 1, 1]:g}, "
+      f"the other cells {np.abs(dx_overlap).sum() - dx_overlap[0, 0, 1, 1]:g}")
+pool_report = gradcheck.check_layer(MaxPool2D(2, backend="reference"),
+                                    rng.normal(size=(2, 3, 4, 6)))
+print(f"gradcheck MaxPool2D on maxpool_reference: {pool_report.status}, "
+      f"{len(pool_report.kinks)} kinks")
+
+# %% [markdown]
+# The winners 4, 5, 6 and 7 received 10, 20, 30 and 40; the other 12 cells got 0, and the
+# gradient's total is kept. Where windows overlap, a cell that wins several windows gets the
+# sum of their gradients (here 4 x 1). A tie would be a kink (no derivative); random inputs
+# have none, and gradcheck counts any it meets apart from failures.
+#
+# ## 5. The data: 8x8 digits, upsampled to 16x16
 # load_digits gives x (1797, 1, 8, 8) in [0, 1] and labels y (1797,). LeNet-5's two 5x5
 # convolutions and two 2x2 poolings need more than 8x8 pixels, so every pixel becomes a 2x2
 # block (np.kron with a 2x2 block of ones): x (1797, 1, 16, 16). A quarter is kept for testing.
@@ -146,7 +325,7 @@ x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, strati
 print(f"digits: x {x8.shape} upsampled to {x.shape}; train {len(x_train)}, test {len(x_test)}")
 
 # %% [markdown]
-# ## 4. LeNet-5 (with ReLU and max pooling), sized for 16x16 images
+# ## 6. LeNet-5 (with ReLU and max pooling), sized for 16x16 images
 #
 #     (N, 1, 16, 16)  Conv2D 6@5x5, pad 2   -> (N, 6, 16, 16)    "same": pad 2 for K = 5
 #                     ReLU, MaxPool 2x2     -> (N, 6, 8, 8)
@@ -156,6 +335,8 @@ print(f"digits: x {x8.shape} upsampled to {x.shape}; train {len(x_train)}, test 
 #                     Dense 120, ReLU, Dense 84, ReLU, Dense 10 -> (N, 10) logits
 #
 # (The original LeNet-5 reads 32x32 images, so its flatten has 16*5*5 = 400 numbers.)
+# Training runs forward and the backward of section 3 and 4 on every batch, on the fast
+# "numba" backend (tutorial 20 compares the backends).
 
 # %%
 model = Sequential([Conv2D(1, 6, 5, padding=2, rng=0), ReLU(), MaxPool2D(2),
@@ -176,20 +357,66 @@ print(f"train accuracy: {model.evaluate(x_train, y_train)['accuracy']:.3f}")
 print(f"test accuracy: {scores['accuracy']:.3f}")
 
 # %% [markdown]
-# ## 5. What did the first layer learn?
-# The six 5x5 filters of the first Conv2D, W (6, 1, 5, 5), each on its own colour scale
-# (red: its largest weights, blue: its smallest). After a few epochs on small images they are
-# still noisy, but several show a band of red beside a band of blue: the edge detector of
-# part 1, stretched and turned. Then one test digit's six feature maps after conv1 + ReLU,
-# (6, 16, 16): each map lights up where its filter's pattern appears in the digit.
+# ## 7. What did the first layer learn?
+# One test digit as the network sees it (16x16, grey levels on the colour bar), then the six 5x5 filters of the first
+# Conv2D, W (6, 1, 5, 5), on ONE colour scale centred on 0 (the colour bar): white is a weight
+# of 0, red positive, blue negative, so filters can be compared with each other. A filter with
+# red beside blue responds to a change of brightness, as the [-1, 1] filter of section 1 does.
+# Last, that digit's six feature maps after conv1 + ReLU, (6, 16, 16), also on one shared
+# scale: a map is bright where its filter's pattern is strongly present, dark (0, cut by the
+# ReLU) where it is not.
 
 # %%
 W1 = model[0].params["W"]
 conv1_relu = model[1].forward(model[0].forward(x_test[:1]))    # (1, 6, 16, 16)
+print("conv1 filters: " + ", ".join(f"{k}: {w.min():+.2f}..{w.max():+.2f}"
+                                    for k, w in enumerate(W1[:, 0])))
+print(f"conv1 feature maps shape: {conv1_relu.shape}, values {conv1_relu.min():.2f}.."
+      f"{conv1_relu.max():.2f}")
 names = ["15_digit.png", "15_filters.png", "15_feature_maps.png"]
-plot_image_grid(x_test[:1], labels=[f"label {y_test[0]}"], path=os.path.join(OUT, names[0]))
-plot_filters(W1, path=os.path.join(OUT, names[1]), title="conv1 filters (6 x 5x5)")
-plot_feature_maps(conv1_relu, path=os.path.join(OUT, names[2]),
-                  title=f"conv1 + ReLU feature maps of a test '{y_test[0]}'")
-print(f"conv1 feature maps shape: {conv1_relu.shape}")
-print(f"saved figures: {', '.join(names)} in {OUT}")
+lesson.save(plot_image_grid(x_test[:1], labels=[f"label {y_test[0]}"], colorbar=True,
+                            colorbar_label="pixel value (0 = blank, 1 = ink)",
+                            title="a test digit (16x16)"), names[0])
+lesson.save(plot_filters(W1, title="conv1 filters (6 x 5x5), one shared scale",
+                         colorbar=True), names[1])
+lesson.save(plot_feature_maps(conv1_relu, colorbar=True,
+                              title=f"conv1 + ReLU feature maps of a test '{y_test[0]}'"),
+            names[2])
+height, width = imread(lesson.out_path(names[0])).shape[:2]
+print(f"digit figure: {width} x {height} px")
+print(f"saved figures: {', '.join(names)} in {lesson.out_dir()}")
+
+# %% [markdown]
+# ## Read the source
+# - `scratchnet/kernels/conv_reference.py`: `forward` is the loop over output positions with
+#   one matmul each; `backward`'s docstring derives dW (correlation) and dx (full convolution
+#   with the flipped kernel, zeros inserted for a stride) and the code scatters each
+#   position's share back: compare it with `conv_dx_by_hand` above.
+# - `scratchnet/kernels/maxpool_reference.py`: the winner rule (first NaN, else the first
+#   maximum; padding never wins) and `backward`, which routes dout to `arg`, the winner's index.
+# - `scratchnet/kernels/avgpool_reference.py`: the other pooling, whose backward you write in
+#   exercise 2.
+# - `scratchnet/layers/conv.py`: `Conv2D` holds W and b and calls a kernel backend;
+#   `conv_padding` turns "same" and "full" into numbers (the table of section 2).
+# - `scratchnet/kernels/geometry.py`: `out_size`, the formula of section 2.
+#
+# ## Exercises
+# ### Exercise 1
+# Stride 2. With stride s the forward reads xp[i*s + kh, j*s + kw], so dL/dx is the full
+# convolution of dout with s - 1 zeros inserted between its entries. Write
+# `conv_dx_strided(dout, W, stride, padding, x_shape)` (insert the zeros, then use
+# `conv_dx_by_hand`'s idea; rows that no window read get 0) and compare it with
+# conv_reference.backward for W (4, 3, 3, 3), stride 2, padding 1, on x (2, 3, 7, 7) and on
+# x (2, 3, 8, 8), whose last padded row no window reads. Check: max |diff| below 1e-12.
+#
+# ### Exercise 2
+# The backward of 2x2 average pooling (stride 2): every cell of a window gets dout / 4.
+# Write it with NumPy (np.kron is one way) and compare it with avgpool_reference.backward on
+# x (2, 3, 4, 6). Check: max |diff| below 1e-12, and gradcheck.check_layer on
+# AvgPool2D(2, backend="reference") reports PASS.
+#
+# ### Exercise 3
+# A dilated "same" convolution: which padding p keeps a 9x9 image 9x9 under a 3x3 kernel with
+# dilation 2 (use the formula of section 2)? Check: your p gives Conv2D(1, 1, 3, padding=p,
+# dilation=2) an output of shape (1, 1, 9, 9), and equals what padding="same" chooses.
+# (Solutions: tutorials/solutions/15_cnn_lenet.py)
