@@ -186,9 +186,8 @@ print(f"of those, at (-1, 1): {100 * go:.1f}% say go, {100 * stay:.1f}% say stay
 # %% [markdown]
 # About half say "go" and half "stay": the six rows fit a whole fan of lines, and they fan out
 # on both sides of (-1, 1). A perceptron stops at the first line that makes no mistake, and
-# which line that is depends on the start, the row order and the threshold convention, not on
-# any evidence about rainy days with money. To learn that money beats rain, the table needs such
-# a row. (Models that pick the line with the widest margin, or that give a probability instead
+# nothing in its rule prefers one of these lines for a reason that has to do with rainy days
+# with money. To learn that money beats rain, the table needs such a row. (Models that pick the line with the widest margin, or that give a probability instead
 # of a hard 0/1, would at least say how unsure they are: logistic regression, lesson 05, does
 # the second.)
 #
