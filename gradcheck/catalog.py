@@ -165,6 +165,22 @@ def _bn2d(rng):
     return layer, rng.normal(size=(2, c, 3, 4))
 
 
+@layer_case("Embedding, padding_idx=0, repeated ids")
+def _embedding(rng):
+    from scratchnet.layers import Embedding
+    vocab = int(rng.integers(3, 7))
+    layer = Embedding(vocab, int(rng.integers(1, 4)), padding_idx=0, rng=rng)
+    ids = rng.integers(0, vocab, size=(3, 5))
+    ids[:, -2:] = 0                              # padded tails
+    return layer, ids
+
+
+@layer_case("GlobalAvgPool1D")
+def _avgpool1d(rng):
+    from scratchnet.layers import GlobalAvgPool1D
+    return GlobalAvgPool1D(), rng.normal(size=(2, int(rng.integers(1, 5)), 3))
+
+
 @layer_case("Step (not differentiable)")
 def _step(rng):
     from scratchnet.layers import Step

@@ -143,8 +143,14 @@ class _Target:
         self.forward_changed_x = False     # set by the first forward (the caller's) and by run
 
     def live(self) -> dict[str, np.ndarray]:
-        """The arrays the finite differences perturb: x first, then every parameter."""
-        return {"dx": self.x, **{name: owner.params[key] for name, owner, key in self.slots}}
+        """The arrays the finite differences perturb: x first (unless it holds indices, as
+        an Embedding's input does), then every parameter."""
+        params = {name: owner.params[key] for name, owner, key in self.slots}
+        return params if self.index_input else {"dx": self.x, **params}
+
+    @property
+    def index_input(self) -> bool:
+        return bool(getattr(self.layer, "input_is_index", False))
 
     def run(self, dy):
         """One forward and backward(dy); params are put back afterwards if backward moved them."""
@@ -171,9 +177,13 @@ def _structural(t: _Target, g) -> tuple[list[Check], object, dict]:
     """The structural checks; returns (checks, dx, grads) of one clean backward(g)."""
     y, dx, grads, changed, moved = t.run(g.copy())
     checks = []
-    dx_ok = isinstance(dx, np.ndarray) and dx.shape == t.x.shape
-    checks.append(Check("dx.shape == x.shape", dx_ok,
-                        "" if dx_ok else f"backward returned {_describe(dx)}, x has shape {t.x.shape}"))
+    if t.index_input:                    # ids in, no input gradient out
+        checks.append(Check("backward returns None (x holds indices)", dx is None,
+                            "" if dx is None else f"backward returned {_describe(dx)}"))
+    else:
+        dx_ok = isinstance(dx, np.ndarray) and dx.shape == t.x.shape
+        checks.append(Check("dx.shape == x.shape", dx_ok, "" if dx_ok else
+                            f"backward returned {_describe(dx)}, x has shape {t.x.shape}"))
     bad = [f"{name}: grads {g_.shape} vs params {owner.params[key].shape}"
            for (name, owner, key), g_ in zip(t.slots, grads.values())
            if g_.shape != owner.params[key].shape]
@@ -190,8 +200,9 @@ def _structural(t: _Target, g) -> tuple[list[Check], object, dict]:
                         f"backward changed {', '.join(moved)}: updating params is the optimizer's "
                         f"job; backward only fills grads"))
     _, dx2, grads2, _, _ = t.run(2 * g)
-    linear = _close(dx2, 2 * np.asarray(dx, dtype=np.float64)) and \
-        all(_close(grads2[k], 2 * grads[k]) for k in grads)
+    dx_linear = (dx is None and dx2 is None) if t.index_input else \
+        _close(dx2, 2 * np.asarray(dx, dtype=np.float64))
+    linear = dx_linear and all(_close(grads2[k], 2 * grads[k]) for k in grads)
     checks.append(Check("backward is linear in dy: backward(2 g) == 2 backward(g)", linear,
                         "it is not: does backward use dy in a nonlinear way, or add to grads "
                         "(+=) instead of setting them?"))

@@ -353,10 +353,10 @@ class Sequential(Layer):
         return get_default_dtype()
 
     # ----- forward and backward ------------------------------------------------------------
-    def _run(self, i: int, layer: Layer, method: str, a):
+    def _run(self, i: int, layer: Layer, method: str, a, **kwargs):
         """layer.forward(a) or layer.backward(a), with the layer's position added to errors."""
         try:
-            return getattr(layer, method)(a)
+            return getattr(layer, method)(a, **kwargs)
         except (ValueError, TypeError) as exc:
             what = "x" if method == "forward" else "dy"
             shape = a.shape if isinstance(a, np.ndarray) else type(a).__name__
@@ -369,14 +369,29 @@ class Sequential(Layer):
                 error = ValueError(message)
             raise error from exc
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (N, ...) -> y (N, ...): each layer's output is the next layer's input."""
+    @property
+    def input_is_index(self) -> bool:
+        """True when the first layer takes token ids (an Embedding): no dL/dx then."""
+        return bool(self.layers) and self.layers[0].input_is_index
+
+    def forward(self, x: np.ndarray, mask=None) -> np.ndarray:
+        """x (N, ...) -> y (N, ...): each layer's output is the next layer's input.
+
+        The padding mask travels alongside: a layer's compute_mask(its input, mask) gives the
+        mask for the layers after it (an Embedding with padding_idx makes one from the ids),
+        and layers with supports_mask get it as forward(x, mask=mask). `mask` is the mask to
+        start with (None: none)."""
         if not self.layers:
             raise ValueError(f"{self.name}: has no layers; add some with add(layer)")
         self._cache = None          # if a layer fails, no backward may run on mixed caches
         shapes, caches = [], []
         for i, layer in enumerate(self.layers):
-            x = self._run(i, layer, "forward", x)
+            x_in = x
+            if layer.supports_mask:
+                x = self._run(i, layer, "forward", x, mask=mask)
+            else:
+                x = self._run(i, layer, "forward", x)
+            mask = layer.compute_mask(x_in, mask)
             shapes.append(x.shape)
             caches.append(layer._cache)
         self.save_cache(out_shapes=shapes, layer_caches=caches)

@@ -55,6 +55,10 @@ class Layer:
         name:      used in error messages and in Sequential.summary().
     """
 
+    # Class-level facts about a layer, read by Sequential and gradcheck:
+    input_is_index = False   # True: x holds ids (Embedding), no dL/dx; backward returns None
+    supports_mask = False    # True: forward(x, mask=None) takes a padding mask (N, T)
+
     def __init__(self, name: str | None = None):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
@@ -95,6 +99,11 @@ class Layer:
         for child in self.children():
             child.eval()
         return self
+
+    def compute_mask(self, x, mask=None):
+        """The padding mask for the layers after this one, given this layer's input x and the
+        mask it got. Most layers keep the time axis or never see one: they pass it on."""
+        return mask
 
     def children(self) -> list["Layer"]:
         """Layers held inside this one (a residual block's branch, say). Leaves have none."""
