@@ -79,6 +79,16 @@ def _span_in_decades(ax) -> float:
     return float(np.log10(ys.max() / ys.min()))
 
 
+def _squashed(ax) -> bool:
+    """Lines spanning over 4 decades with half their points under 1/100 of the top: on a
+    linear axis those points lie flat on the bottom (a falling loss). A curve that merely
+    touches 0 (a parabola) is not squashed."""
+    ys = [np.asarray(line.get_ydata(), dtype=float).ravel() for line in ax.lines]
+    ys = np.concatenate(ys) if ys else np.zeros(0)
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    return ys.size >= 2 and _span_in_decades(ax) > 4 and np.median(ys) < ys.max() / 100
+
+
 def figure_problems(fig: Figure, dpi: int = 100, min_image_px: int = 48) -> list[str]:
     """What keeps `fig` from the figure standard (DEVELOPERS.md), as one sentence each.
 
@@ -86,7 +96,8 @@ def figure_problems(fig: Figure, dpi: int = 100, min_image_px: int = 48) -> list
     - both axes labelled on every plot panel (panels without images), or a shared
       fig.supxlabel / fig.supylabel for a grid;
     - a legend when a panel has two or more labelled series;
-    - a log y axis when a panel's lines span more than 4 decades of positive values;
+    - a log y axis when a panel's lines span more than 4 decades of positive values with
+      most of them squashed near 0 (a falling loss, not a parabola that touches 0);
     - images drawn at least `min_image_px` pixels wide.
     Panels without data (colour bars, empty slots) are skipped. An empty list means it passes.
     """
@@ -113,9 +124,9 @@ def figure_problems(fig: Figure, dpi: int = 100, min_image_px: int = 48) -> list
                     if a.get_label() and not a.get_label().startswith("_")]
         if len(labelled) >= 2 and ax.get_legend() is None and not fig.legends:
             problems.append(f"{name}: {len(labelled)} labelled series and no legend")
-        if ax.get_yscale() == "linear" and _span_in_decades(ax) > 4:
-            problems.append(f"{name}: lines span {_span_in_decades(ax):.1f} decades "
-                            f"on a linear y axis (use a log axis)")
+        if ax.get_yscale() == "linear" and _squashed(ax):
+            problems.append(f"{name}: lines span {_span_in_decades(ax):.1f} decades, most "
+                            f"of them squashed near 0 on a linear y axis (use a log axis)")
     if not panels:
         problems.append("the figure has no panel with data")
     return problems
@@ -204,7 +215,7 @@ def plot_history(history, metrics=None, path=None, logy=None) -> Figure:
         ax.set_title(name)
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig.set_layout_engine("constrained")      # also leaves room for a suptitle added later
     return _save(fig, path)
 
 
@@ -681,9 +692,12 @@ def plot_loss_surface(loss_fn, w_range, b_range, path=None, trajectory=None,
         if path_wb.ndim != 2 or path_wb.shape[1] != 2 or len(path_wb) == 0:
             raise ValueError(f"{who}: expected trajectory of shape (T, 2), got {path_wb.shape}")
         ax.plot(path_wb[:, 0], path_wb[:, 1], "-", color="white", lw=1.2)
-        ax.plot(path_wb[0, 0], path_wb[0, 1], "o", color="white", label="start")
-        ax.plot(path_wb[-1, 0], path_wb[-1, 1], "*", color="red", ms=12, label="end")
-        ax.legend(fontsize=8)
+        # black edges: white markers stay visible on the light legend box too
+        ax.plot(path_wb[0, 0], path_wb[0, 1], "o", color="white", mec="black", ms=8,
+                label="start")
+        ax.plot(path_wb[-1, 0], path_wb[-1, 1], "*", color="red", mec="black", ms=13,
+                label="end")
+        ax.legend(fontsize=8, facecolor="lightgray", framealpha=0.9)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title("loss surface")

@@ -268,6 +268,12 @@ def test_figure_problems_name_what_is_missing():
     fig.axes[1].set_title("image")
     assert plot.figure_problems(fig) == []
     assert any("px wide" in p for p in plot.figure_problems(fig, min_image_px=10_000))
+    parabola = Figure()
+    ax = parabola.add_subplot(1, 1, 1)
+    w = np.linspace(-1, 1, 101)
+    ax.plot(w, w ** 2)                        # touches 0: many decades, but nothing squashed
+    ax.set(title="t", xlabel="w", ylabel="L")
+    assert plot.figure_problems(parabola) == []
 
 
 def test_save_figure_writes_an_audit_record_only_when_asked(tmp_path, monkeypatch):
