@@ -151,28 +151,32 @@ print(f"scratchnet Dense: passed {dense_report.passed}, max error {dense_report.
 print(gradcheck.check_layer(MyDense(3, 3, bug="transpose"), x))
 
 # %% [markdown]
-# The other bugs in one line each: the failing tensor, its error and the first hint.
+# Every bug in one line: the failing tensor, how many of its elements are wrong, the largest
+# error and the hints.
 
 # %%
 def failing(report):
-    """(names of the failing tensors, the first hint of the first one)."""
+    """(names of the failing tensors, wrong elements of the first, all its hints)."""
     bad = [r for r in report.rows if r.status != "ok"]
-    return [r.name for r in bad], (bad[0].hints[0] if bad and bad[0].hints else "no hint")
+    wrong = f"{bad[0].n_bad} of {int(np.prod(bad[0].shape))}" if bad else "none"
+    return [r.name for r in bad], wrong, (" | ".join(bad[0].hints) if bad and bad[0].hints
+                                          else "no hint")
 
 
 planted = {"transpose": MyDense(3, 3, bug="transpose"), "mean": MyDense(3, 3, bug="mean"),
            "square": Square(), "sigmoid": MySigmoid()}
 for name, bad_layer in planted.items():
     r = gradcheck.check_layer(bad_layer, x)
-    tensors, hint = failing(r)
-    print(f"bug {name}: passed {r.passed}, failing {tensors}, max error {r.max_err:.2e}, "
-          f"hint: {hint}")
+    tensors, wrong, hints = failing(r)
+    print(f"bug {name}: passed {r.passed}, failing {tensors} ({wrong} elements wrong), "
+          f"max error {r.max_err:.2e}, hint: {hints}")
 
 # %% [markdown]
-# Read the hints against the bugs: the transposed dW is spotted as a transpose; the mean is
-# seen as a ratio of exactly 1/N = 0.25 (and gradcheck re-checks with a batch of 1, where a
-# mean and a sum agree); the forgotten 2 is a ratio of 0.5. The sigmoid bug has no constant
-# ratio, so no hint: the report only says that dx is wrong everywhere.
+# Read the hints against the bugs: the transposed dW is spotted as a transpose (and only 6 of
+# its 9 elements are wrong: a transpose leaves the diagonal where it was); the mean is
+# seen as a ratio of exactly 1/N = 0.25, and gradcheck's re-check with a batch of 1 (where a
+# mean and a sum agree) passes; the forgotten 2 is a ratio of 0.5. The sigmoid bug has no
+# constant ratio, so no hint: the report only says that every element of dx is wrong.
 #
 # ## A bug without a hint: compare the local derivative
 # The sigmoid acts element by element, so its backward with dy = 1 is its local derivative

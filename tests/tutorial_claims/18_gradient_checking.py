@@ -13,14 +13,15 @@ CLAIMS = [
     (r"^correct MyDense: passed True, max error (\S+)$", below(1e-8)),
     (r"^scratchnet Dense: passed True, max error (\S+)$", below(1e-8)),
     # every planted bug is caught, in the right tensor, with the right hint
-    (r"^bug transpose: passed False, failing \['W'\], max error (\S+), hint: transposed\?",
+    (r"^bug transpose: passed False, failing \['W'\] \((\d+) of 9 elements wrong\), max error (\S+), "
+     r"hint: transposed\?", lambda m: int(m[1]) == 6 and float(m[2]) > 1e-2),   # all but the diagonal
+    (r"^bug mean: passed False, failing \['b'\] \(3 of 3 elements wrong\), max error (\S+), "
+     r"hint: analytic/numeric = 0\.25 ~ 1/N .*\| correct with a batch of 1 but wrong with N = 4",
      lambda m: float(m[1]) > 1e-2),
-    (r"^bug mean: passed False, failing \['b'\], max error (\S+), hint: analytic/numeric = 0\.25 ~ 1/N",
-     lambda m: float(m[1]) > 1e-2),
-    (r"^bug square: passed False, failing \['dx'\], max error (\S+), hint: analytic/numeric = 0\.5: "
-     r"a missing/extra factor of 2", lambda m: float(m[1]) > 1e-2),
-    (r"^bug sigmoid: passed False, failing \['dx'\], max error (\S+), hint: no hint$",
-     lambda m: float(m[1]) > 1e-2),
+    (r"^bug square: passed False, failing \['dx'\] \(12 of 12 elements wrong\), max error (\S+), "
+     r"hint: analytic/numeric = 0\.5: a missing/extra factor of 2", lambda m: float(m[1]) > 1e-2),
+    (r"^bug sigmoid: passed False, failing \['dx'\] \(12 of 12 elements wrong\), max error (\S+), "
+     r"hint: no hint$", lambda m: float(m[1]) > 1e-2),
     # the local derivative shows where the sigmoid bug is
     (r"^sigmoid slope at x = 0: numeric 0\.2500   buggy 0\.0000$", present),
     (r"^largest gap buggy vs numeric slope: (\S+)   y \* \(1 - y\) vs numeric: (\S+)$",
