@@ -530,7 +530,8 @@ class Sequential(Layer):
     # ----- fit -------------------------------------------------------------------------------
     def fit(self, x, y, loss=None, optimizer=None, epochs: int = 10, batch_size: int | None = 32,
             shuffle: bool = True, validation_data=None, validation_split: float = 0.0,
-            metrics="auto", rng=None, verbose: int = 1, callbacks=None) -> History:
+            metrics="auto", rng=None, verbose: int = 1, callbacks=None,
+            augment=None) -> History:
         """Train the model by mini-batch gradient descent and return its History.
 
         x: (N, ...) inputs; y: (N, ...) targets, (N,) integer labels or (N, K) one-hot rows.
@@ -549,6 +550,11 @@ class Sequential(Layer):
         verbose:    0 silent; 1 one line per epoch (and a progress bar in long epochs);
                     2 the bar in every epoch.
         callbacks:  a list of scratchnet.callbacks.Callback.
+        augment:    None, or a function x_batch -> x_batch of the same shape (data
+                    augmentation, e.g. scratchnet.augment.Compose([...])), applied to every
+                    training batch before its forward; never to validation data, evaluate
+                    or predict. It must not change its input in place (fit hands it a copy
+                    anyway, so the training set itself is never changed).
         Raises TrainingDiverged if the outputs or the loss become NaN or inf (or, at the end of
         an epoch, a parameter), naming the epoch and batch; NumPy's overflow warnings are then
         silenced, as the error says it all.
@@ -570,7 +576,11 @@ class Sequential(Layer):
         info = {"epochs": epochs, "batches": len(_batches(len(x), batch_size)),
                 "batch_size": batch_size or len(x), "samples": len(x),
                 "metrics": logged + (["val_" + k for k in logged] if val is not None else [])}
-        return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs, info)
+        if augment is not None and not callable(augment):
+            raise TypeError(f"{who}: expected augment to be None or a function x_batch -> "
+                            f"x_batch, got {type(augment).__name__}")
+        return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs, info,
+                           augment)
 
     def _check_metrics(self, who, x, y, metric_fns) -> None:
         """Before training: every metric must be able to measure the model's output (tried on
@@ -628,7 +638,8 @@ class Sequential(Layer):
             cbs.append(callbacks_module.ProgressBar(bar=True if verbose == 2 else "auto"))
         return cbs
 
-    def _train(self, x, y, val, batch_size, shuffle, rng, metric_fns, cbs, info) -> History:
+    def _train(self, x, y, val, batch_size, shuffle, rng, metric_fns, cbs, info,
+               augment=None) -> History:
         """The epoch loop: train one epoch, measure the validation data, tell the callbacks."""
         history = self.history = History()
         self.stop_training = False
@@ -645,7 +656,7 @@ class Sequential(Layer):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
                 logs = self._train_epoch(epoch, x, y, batch_size, shuffle, rng, metric_fns, cbs,
-                                         info)
+                                         info, augment)
                 if val is not None:
                     val_logs = self._measure(val[0], val[1], self.loss, metric_fns, batch_size)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -667,14 +678,17 @@ class Sequential(Layer):
             raise failed[0][1]
         return history
 
-    def _train_epoch(self, epoch, x, y, batch_size, shuffle, rng, metric_fns, cbs, info) -> dict:
+    def _train_epoch(self, epoch, x, y, batch_size, shuffle, rng, metric_fns, cbs, info,
+                     augment=None) -> dict:
         """One pass over (x, y) in batches: forward, loss, backward, update. Returns the
         running means of the loss and metrics."""
         order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
         running = _Running()
         for b, s in enumerate(_batches(len(x), batch_size)):
             idx = order[s]
-            x_batch, y_batch = x[idx], y[idx]
+            x_batch, y_batch = x[idx], y[idx]          # fancy indexing: copies
+            if augment is not None:
+                x_batch = self._augmented(augment, x_batch, epoch, b, info)
             # A diverging model overflows somewhere (inf, then inf - inf = nan). NumPy's
             # warnings about it are silenced here because the checks below catch every case
             # and raise one clear TrainingDiverged instead.
@@ -698,6 +712,15 @@ class Sequential(Layer):
         if not all(np.all(np.isfinite(p)) for p in self.parameters().values()):
             self._diverged("a parameter became NaN or inf", epoch, b, info)
         return running.means()
+
+    def _augmented(self, augment, x_batch, epoch, batch, info):
+        """augment(x_batch), checked: an array of the batch's shape, in the model's dtype."""
+        out = np.asarray(augment(x_batch))
+        if out.shape != x_batch.shape or out.dtype.kind != "f":
+            raise ValueError(f"{self.name}.fit: augment must return a float array of the "
+                             f"batch's shape {x_batch.shape}, got {out.dtype} of shape "
+                             f"{out.shape} (epoch {epoch + 1}, batch {batch + 1})")
+        return out.astype(self.dtype, copy=False)
 
     def _diverged(self, what, epoch, batch, info):
         lr = getattr(self.optimizer, "lr", None)

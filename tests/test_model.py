@@ -635,3 +635,26 @@ def test_metrics_values_and_errors():
         metrics.accuracy(scores, np.zeros((4, 2)))
     with pytest.raises(ValueError, match="same shape"):
         metrics.mse(np.zeros((4, 2)), np.zeros((4, 3)))
+
+
+def test_fit_augments_training_batches_only():
+    from scratchnet.layers import Dense
+    seen = []
+
+    def augment(xb):
+        seen.append(xb.copy())
+        return xb + 100.0                       # an obvious change
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    x_before = x.copy()
+    model = Sequential([Dense(3, 1, rng=0)])
+    model.fit(x, y, loss="mse", optimizer="sgd", epochs=2, batch_size=8, verbose=0,
+              validation_data=(x[:4], y[:4]), augment=augment, rng=0)
+    assert len(seen) == 2 * 3                               # every training batch, not validation
+    assert sum(len(b) for b in seen) == 2 * 20
+    np.testing.assert_array_equal(x, x_before)              # the training set is untouched
+    with pytest.raises(TypeError, match="augment"):
+        model.fit(x, y, epochs=1, verbose=0, augment="flip")
+    with pytest.raises(ValueError, match="augment must return .* shape"):
+        model.fit(x, y, epochs=1, verbose=0, augment=lambda xb: xb[:, :2])
