@@ -2,7 +2,7 @@
 # # 19 - Hand-written backward against automatic differentiation
 #
 # After this lesson you can
-# - build a reverse-mode automatic differentiator in about 30 lines: a `Value` that records
+# - build a reverse-mode automatic differentiator in under 40 lines: a `Value` that records
 #   how it was made, a `_backward` closure per operation, and a walk in reverse topological
 #   order;
 # - show that it gives the same gradients as scratchnet's hand-written Dense, Tanh and MSE
