@@ -50,9 +50,10 @@ CLAIMS = [
      lambda m: 0.24 < float(m[1]) <= 0.25),
     (r"^first Sigmoid's largest departure from its tangent line: ([\d.]+)% of its swing$",
      below(5.0)),
-    # "the first layer's gradient stays far below the last layer's while the net learns"
+    # "the first layer's gradient stays several times smaller than the last layer's"
+    # (fast mode, 20 epochs: 0.09; full mode, 100 epochs: 0.21)
     (r"^sigmoid net in training: median first/last layer gradient norm over \d+ updates: "
-     r"([\d.]+)$", below(0.25)),
+     r"([\d.]+)$", below(0.34)),
     (r"^saved figure: (.+08_playground\.png)$", file_exists),
     (r"^saved figure: (.+08_race\.png)$", file_exists),
     (r"^saved figure: (.+08_gradient_flow_sigmoid\.png)$", file_exists),
