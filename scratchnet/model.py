@@ -58,7 +58,8 @@ from scratchnet.io import (NpzReader, atomic_savez, atomic_write, atomic_write_b
                            atomic_write_text, json_kind, read_json_object, read_npz)
 
 SAVE_FORMAT = "scratchnet.Sequential weights"
-SAVE_VERSION = 1
+SAVE_VERSION = 2            # 2: buffers (batch norm's running statistics) are stored too
+READABLE_VERSIONS = (1, 2)  # 1: parameters only; still read, for models without buffers
 META_KEY = "__meta__"
 
 
@@ -159,6 +160,14 @@ def named_parameters(layer: Layer, prefix: str = ""):
         yield prefix + key, p
     for j, child in enumerate(layer.children()):
         yield from named_parameters(child, f"{prefix}{j}.")
+
+
+def named_buffers(layer: Layer, prefix: str = ""):
+    """Yield (qualified name, buffer array): "1.running_mean", nested "3.1.running_var"."""
+    for key, b in layer.buffers.items():
+        yield prefix + key, b
+    for j, child in enumerate(layer.children()):
+        yield from named_buffers(child, f"{prefix}{j}.")
 
 
 def _shape_text(shape) -> str:
@@ -774,34 +783,37 @@ class Sequential(Layer):
     def _description(self) -> list[dict]:
         """Every layer inside: its path, class name and parameter shapes (for the metadata)."""
         return [{"path": path, "class": type(layer).__name__,
-                 "params": {k: list(p.shape) for k, p in layer.params.items()}}
+                 "params": {k: list(p.shape) for k, p in layer.params.items()},
+                 "buffers": {k: list(b.shape) for k, b in layer.buffers.items()}}
                 for path, layer in named_layers(self)]
 
-    def save(self, path) -> None:
-        """Write the weights to `path` (exactly that name) as an .npz archive.
+    def _state(self) -> dict[str, np.ndarray]:
+        """Everything save() stores, by qualified name: the parameters, then the buffers
+        (batch norm's running mean and variance). The arrays themselves, not copies."""
+        return {**self.parameters(), **dict(named_buffers(self))}
 
-        Keys are the qualified parameter names ("0.W", ...). The key "__meta__" holds a JSON
-        string (a 0-d unicode array, no pickle) with the format, its version, the dtype and
-        every layer's class and parameter shapes. The file is written to a temporary file in
-        the same folder, flushed to disk, then renamed over `path` in one step, so a crash
-        never leaves a half-written file under that name. A new file gets the permissions
-        your umask allows (usually 0o644); a file saved over keeps its own.
+    def save(self, path) -> None:
+        """Write the model's state to `path` (exactly that name) as an .npz archive: every
+        parameter and every buffer (batch norm's running statistics), nested layers included,
+        so that a reloaded model in eval mode gives bit-identical outputs.
+
+        Keys are the qualified names ("0.W", "1.running_mean", "3.1.W", ...). The key
+        "__meta__" holds a JSON string (a 0-d unicode array, no pickle) with the format, its
+        version (2), the dtype and every layer's class, parameter shapes and buffer shapes.
+        The file is written to a temporary file in the same folder, flushed to disk, then
+        renamed over `path` in one step, so a crash never leaves a half-written file under
+        that name. A new file gets the permissions your umask allows (usually 0o644); a file
+        saved over keeps its own. Optimizer state is saved by the optimizer (its state_dict).
         """
-        with_buffers = [path for path, layer in named_layers(self) if layer.buffers]
-        if with_buffers:
-            raise ValueError(f"{self.name}.save: layers {with_buffers} hold buffers (batch "
-                             f"norm's running statistics), which format version "
-                             f"{SAVE_VERSION} cannot store yet; saving only the weights "
-                             f"would reload a model that predicts differently")
         meta = {"format": SAVE_FORMAT, "version": SAVE_VERSION, "dtype": str(self.dtype),
                 "layers": self._description()}
         # C order always, so that load (which refuses Fortran-ordered entries) reads it back
-        arrays = {key: np.ascontiguousarray(p) for key, p in self.parameters().items()}
+        arrays = {key: np.ascontiguousarray(a) for key, a in self._state().items()}
         arrays[META_KEY] = np.array(json.dumps(meta))
         atomic_savez(path, arrays, who=f"{self.name}.save")
 
     def load(self, path) -> "Sequential":
-        """Read weights written by save() into this model (built with the same layers).
+        """Read a state written by save() into this model (built with the same layers).
 
         Everything is checked before anything is assigned, and nothing is read blindly: first
         the archive's entry names and the metadata (layer classes), then each entry's .npy
@@ -810,22 +822,28 @@ class Sequential(Layer):
         missing or extra key, a wrong shape, NaN/inf, or values too large for the model's
         dtype is a ValueError that names the file and the problem, and then the model is
         unchanged. Data is read with allow_pickle=False: no code from the file ever runs.
-        Returns the model.
+        Files of version 1 (parameters only) load into models without buffers; a model
+        with buffers needs a version 2 file. Returns the model.
         """
         who, path = f"{self.name}.load", os.fspath(path)
         if os.path.isdir(path):
             raise IsADirectoryError(f"{who}: {path} is a folder, not a weights file")
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{who}: no such file: {path}")
-        params = self.parameters()
+        state = self._state()
         with NpzReader(who, path) as archive:
             meta = read_meta(archive)
             self._check_layers(who, path, meta)
-            self._check_entries(archive, params)
-            stored = {key: archive.read(key) for key in params}
-        self._check_values(who, path, stored, params)
-        for key, p in params.items():
-            np.copyto(p, stored[key], casting="same_kind")
+            if meta["version"] == 1 and len(state) > len(self.parameters()):
+                raise ValueError(f"{who}: {path} is a version 1 file (parameters only), but "
+                                 f"this model has buffers (batch norm's running statistics) "
+                                 f"that such a file cannot hold; save it again with version "
+                                 f"{SAVE_VERSION}")
+            self._check_entries(archive, state)
+            stored = {key: archive.read(key) for key in state}
+        self._check_values(who, path, stored, state)
+        for key, a in state.items():
+            np.copyto(a, stored[key], casting="same_kind")
         return self
 
     load_weights = load
@@ -843,33 +861,35 @@ class Sequential(Layer):
                 detail = f"the file has {len(theirs)} layers, the model {len(mine)}"
             raise ValueError(f"{who}: {path} was saved from a different architecture: {detail}")
 
-    @staticmethod
-    def _check_entries(archive: "NpzReader", params: dict) -> None:
+    def _kind(self, key: str) -> str:
+        """"parameter" or "buffer", for messages about the entry `key` of the state."""
+        return "parameter" if key in self.parameters() else "buffer"
+
+    def _check_entries(self, archive: "NpzReader", params: dict) -> None:
         """Raise ValueError unless the archive holds exactly these parameters (and the
         metadata), each a float array of the parameter's shape. Reads names and headers only."""
         who, path = archive.who, archive.path
         keys = set(archive.keys()) - {META_KEY}
         missing, extra = sorted(set(params) - keys), sorted(keys - set(params))
         if missing or extra:
-            raise ValueError(f"{who}: {path} does not match the model's parameters: "
+            raise ValueError(f"{who}: {path} does not match the model's parameters and buffers: "
                              f"missing {_first_few(missing)}, unexpected {_first_few(extra)}")
         for key, p in params.items():
             shape, dtype = archive.header(key)
             if shape != p.shape or dtype.kind != "f":
-                raise ValueError(f"{who}: {path}: parameter {key!r} is {dtype} of shape "
+                raise ValueError(f"{who}: {path}: {self._kind(key)} {key!r} is {dtype} of shape "
                                  f"{shape} in the file, the model needs float of shape {p.shape}")
 
-    @staticmethod
-    def _check_values(who, path, stored: dict, params: dict) -> None:
+    def _check_values(self, who, path, stored: dict, params: dict) -> None:
         """Raise ValueError if a stored array holds NaN/inf, or values that its parameter's
         dtype cannot hold (1e300 becomes inf in float32)."""
         for key, p in params.items():
             a = stored[key]
             if not np.isfinite(a).all():
-                raise ValueError(f"{who}: {path}: parameter {key!r} holds NaN/inf")
+                raise ValueError(f"{who}: {path}: {self._kind(key)} {key!r} holds NaN/inf")
             largest = float(np.abs(a).max()) if a.size else 0.0
             if largest > float(np.finfo(p.dtype).max):
-                raise ValueError(f"{who}: {path}: parameter {key!r} holds values up to "
+                raise ValueError(f"{who}: {path}: {self._kind(key)} {key!r} holds values up to "
                                  f"{largest:.3g} that overflow {p.dtype}")
 
 
@@ -891,10 +911,11 @@ def read_meta(archive: NpzReader) -> dict:
     if META_KEY not in archive.keys():
         raise ValueError(f"{who}: {path} has no {META_KEY!r} entry; was it written by save()?")
     info = read_json_object(archive, META_KEY, max_bytes=MAX_META_BYTES)
-    if info.get("format") != SAVE_FORMAT or info.get("version") != SAVE_VERSION:
+    if info.get("format") != SAVE_FORMAT or info.get("version") not in READABLE_VERSIONS \
+            or isinstance(info.get("version"), bool):
         raise ValueError(f"{who}: {path}: format {info.get('format')!r:.100} version "
                          f"{info.get('version')!r:.100}; expected {SAVE_FORMAT!r} version "
-                         f"{SAVE_VERSION}")
+                         f"{' or '.join(map(str, READABLE_VERSIONS))}")
     if "layers" not in info:
         raise ValueError(f"{who}: {path}: malformed metadata: no 'layers' entry")
     _check_meta_layers(who, path, info["layers"])
@@ -903,7 +924,8 @@ def read_meta(archive: NpzReader) -> dict:
 
 def _check_meta_layers(who: str, path: str, layers) -> None:
     """Raise ValueError unless `layers` is a list of {"path": str, "class": str,
-    "params": {name: [int, ...]}}, as _description() writes it."""
+    "params": {name: [int, ...]}, "buffers": {name: [int, ...]}} as _description() writes it
+    ("buffers" is absent in version 1 files)."""
     def bad(where, value, expected):
         raise ValueError(f"{who}: {path}: malformed metadata: {where} is {json_kind(value)}, "
                          f"expected {expected}")
@@ -917,8 +939,12 @@ def _check_meta_layers(who: str, path: str, layers) -> None:
                                       ("params", dict, "an object (parameter name -> shape)")):
             if not isinstance(entry.get(field), kind):
                 bad(f"layers[{i}][{field!r}]", entry.get(field), expected)
-        for name, shape in entry["params"].items():
-            if not (isinstance(shape, list) and all(
-                    isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
-                bad(f"layers[{i}]['params'][{name!r}]", shape,
-                    "a shape (a list of non-negative integers)")
+        if not isinstance(entry.get("buffers", {}), dict):
+            bad(f"layers[{i}]['buffers']", entry["buffers"], "an object (buffer name -> shape)")
+        for field in ("params", "buffers"):
+            for name, shape in entry.get(field, {}).items():
+                if not (isinstance(shape, list) and all(
+                        isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                        for n in shape)):
+                    bad(f"layers[{i}][{field!r}][{name!r}]", shape,
+                        "a shape (a list of non-negative integers)")

@@ -497,7 +497,7 @@ def test_save_load_roundtrip(tmp_path):
         info = json.loads(str(meta))
         assert sorted(data.files) == ["0.W", "0.b", "2.W", "2.b", "__meta__"]
     assert [d["class"] for d in info["layers"]] == ["Dense", "ReLU", "Dense"]
-    assert info["layers"][0]["params"] == {"W": [2, 8], "b": [8]} and info["version"] == 1
+    assert info["layers"][0]["params"] == {"W": [2, 8], "b": [8]} and info["version"] == 2
     small = mlp((2, 8, 2), seed=3).astype(np.float32).load_weights(path)
     np.testing.assert_allclose(small.predict(x), model.predict(x), rtol=1e-5, atol=1e-6)
 
@@ -658,3 +658,74 @@ def test_fit_augments_training_batches_only():
         model.fit(x, y, epochs=1, verbose=0, augment="flip")
     with pytest.raises(ValueError, match="augment must return .* shape"):
         model.fit(x, y, epochs=1, verbose=0, augment=lambda xb: xb[:, :2])
+
+
+# ----- the whole state: buffers, nested layers, version 1 files ---------------------------------
+def bn_model(seed=0):
+    from scratchnet.layers import BatchNorm1D, Dense, Dropout
+    return Sequential([Dense(4, 6, rng=seed), BatchNorm1D(6), ReLU(), Dropout(0.3, rng=seed),
+                       Sequential([Dense(6, 6, rng=seed + 1), BatchNorm1D(6)]), Dense(6, 2, rng=seed + 2)])
+
+
+def test_save_and_load_round_trip_buffers_and_nested_layers_bit_for_bit(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 4)), rng.integers(0, 2, size=40)
+    model = bn_model(0)
+    model.fit(x, y, loss="cce", optimizer="adam", epochs=3, batch_size=8, verbose=0, rng=0)
+    path = tmp_path / "bn.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        assert {"1.running_mean", "1.running_var", "4.1.running_mean", "4.0.W"} <= set(data.files)
+        info = json.loads(str(data["__meta__"]))
+    assert info["version"] == 2 and info["layers"][1]["buffers"] == {
+        "running_mean": [6], "running_var": [6]}
+    twin = bn_model(7).load(path)
+    for key, value in model._state().items():
+        assert np.array_equal(twin._state()[key], value), key
+    np.testing.assert_array_equal(twin.predict(x), model.predict(x))     # eval: bit-identical
+
+
+def test_version_1_files_still_load_into_models_without_buffers(tmp_path):
+    model = mlp((2, 8, 2), seed=1)
+    path = tmp_path / "v1.npz"
+    meta = {"format": "scratchnet.Sequential weights", "version": 1, "dtype": "float64",
+            "layers": [{"path": d["path"], "class": d["class"], "params": d["params"]}
+                       for d in model._description()]}
+    np.savez(path, **model.parameters(), __meta__=np.array(json.dumps(meta)))
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_array_equal(mlp((2, 8, 2), seed=5).load(path).predict(x), model.predict(x))
+    # a version 1 file cannot fill a model that has buffers
+    from scratchnet.layers import BatchNorm1D, Dense
+    with_bn = Sequential([Dense(2, 8, rng=0), BatchNorm1D(8), Dense(8, 2, rng=1)])
+    meta["layers"] = [{"path": d["path"], "class": d["class"], "params": d["params"]}
+                      for d in with_bn._description()]
+    np.savez(path, **with_bn.parameters(), __meta__=np.array(json.dumps(meta)))
+    before = {k: v.copy() for k, v in with_bn._state().items()}
+    with pytest.raises(ValueError, match="version 1 file .* has buffers"):
+        with_bn.load(path)
+    assert all(np.array_equal(before[k], v) for k, v in with_bn._state().items())
+
+
+def test_bad_buffers_are_refused_and_change_nothing(tmp_path):
+    model = bn_model(0)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    data = dict(np.load(path, allow_pickle=False))
+    target = bn_model(3)
+    before = {k: v.copy() for k, v in target._state().items()}
+    cases = {"nan": ({**data, "1.running_var": np.full(6, np.nan)}, "buffer '1.running_var' holds NaN"),
+             "shape": ({**data, "1.running_mean": np.zeros(5)}, r"buffer '1.running_mean' .* shape \(5,\)"),
+             "missing": ({k: v for k, v in data.items() if k != "4.1.running_var"},
+                         r"missing \['4.1.running_var'\]")}
+    for name, (arrays, message) in cases.items():
+        bad = tmp_path / f"{name}.npz"
+        np.savez(bad, **arrays)
+        with pytest.raises(ValueError, match=message):
+            target.load(bad)
+        assert all(np.array_equal(before[k], v) for k, v in target._state().items()), name
+    meta = json.loads(str(data["__meta__"]))
+    meta["layers"][1]["buffers"] = {"running_mean": "six"}
+    bad = tmp_path / "meta.npz"
+    np.savez(bad, **{**data, "__meta__": np.array(json.dumps(meta))})
+    with pytest.raises(ValueError, match=r"malformed metadata: layers\[1\]\['buffers'\]"):
+        target.load(bad)
