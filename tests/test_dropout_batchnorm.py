@@ -10,7 +10,7 @@ from scratchnet import Sequential
 from scratchnet.layers import BatchNorm1D, BatchNorm2D, Dense, Dropout
 from scratchnet.layers.normalization import (batchnorm_backward, batchnorm_backward_steps,
                                              batchnorm_forward)
-from scratchnet.optimizers import SGD
+from scratchnet.optimizers import SGD, Adam
 
 
 def _random_bn(layer, rng):
@@ -170,3 +170,31 @@ def test_batchnorm_matches_torch_in_both_modes(torch):
     ours.eval(), theirs.eval()
     np.testing.assert_allclose(ours.forward(x), theirs(torch.tensor(x)).detach().numpy(),
                                atol=1e-10)
+
+
+def _frozen_setup(eval_mode):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)) * 3 + 1, rng.integers(0, 3, size=64)
+    features = Sequential([Dense(4, 8, rng=0), BatchNorm1D(8), Dropout(0.5, rng=1)])
+    model = Sequential([features, Dense(8, 3, rng=2)])
+    features.freeze(eval_mode=eval_mode)
+    params = {k: v.copy() for k, v in features.parameters().items()}
+    running = features.layers[1].buffers["running_mean"].copy()
+    head = model.layers[1].params["W"].copy()
+    model.fit(x, y, loss="cce", optimizer=Adam(0.01), epochs=2, batch_size=16, verbose=0, rng=0)
+    return model, features, params, running, head
+
+
+@pytest.mark.parametrize("eval_mode", [False, True])
+def test_frozen_layers_do_not_move_while_the_head_trains(eval_mode):
+    model, features, params, running, head = _frozen_setup(eval_mode)
+    for key, value in params.items():
+        assert np.array_equal(features.parameters()[key], value), key
+    assert not np.array_equal(model.layers[1].params["W"], head)          # the head learned
+    moved = not np.array_equal(features.layers[1].buffers["running_mean"], running)
+    # PyTorch's rule without eval_mode (statistics keep updating); Keras' with it
+    assert moved is (not eval_mode)
+    assert features.layers[1].training is (not eval_mode)                  # after fit
+    features.unfreeze()
+    model.train()
+    assert features.trainable and features.layers[1].training

@@ -52,6 +52,8 @@ class Layer:
                    norm's running mean and variance): optimizers never touch it.
         training:  True in training mode (dropout drops, batch norm uses batch statistics).
         trainable: False freezes the layer: optimizers skip its params (backward still runs).
+        keep_eval: True keeps the layer in eval mode even when train() is called on the model
+                   around it (see freeze).
         name:      used in error messages and in Sequential.summary().
     """
 
@@ -65,6 +67,7 @@ class Layer:
         self.buffers: dict[str, np.ndarray] = {}
         self.training = True
         self.trainable = True
+        self.keep_eval = False
         self.name = name or type(self).__name__
         self._cache = None
 
@@ -87,7 +90,10 @@ class Layer:
 
     # ----- modes and parameters ----------------------------------------------------------
     def train(self) -> "Layer":
-        """Switch to training mode (this layer and its children)."""
+        """Switch to training mode (this layer and its children), except where keep_eval is
+        set: such a layer, and everything inside it, stays in eval mode."""
+        if self.keep_eval:
+            return self.eval()
         self.training = True
         for child in self.children():
             child.train()
@@ -104,6 +110,32 @@ class Layer:
         """The padding mask for the layers after this one, given this layer's input x and the
         mask it got. Most layers keep the time axis or never see one: they pass it on."""
         return mask
+
+    def freeze(self, eval_mode: bool = False) -> "Layer":
+        """Stop training this layer and everything inside it (transfer learning): optimizers
+        skip their params, which stay bit-identical through fit. Backward still runs through
+        it, so layers before it keep learning.
+
+        eval_mode: False (default): in training the layer still behaves as in training, as a
+                   frozen layer does in PyTorch: Dropout drops, and BatchNorm normalizes with
+                   the batch's statistics and keeps updating its running statistics.
+                   True: it also stays in eval mode through model.train() and fit, as Keras
+                   does with trainable=False: BatchNorm uses and keeps its running
+                   statistics, Dropout passes everything. Use this for a pretrained
+                   feature extractor while a new head trains.
+        Returns the layer; unfreeze() undoes both."""
+        self.trainable = False
+        self.keep_eval = bool(eval_mode)
+        if self.keep_eval:
+            self.eval()
+        return self
+
+    def unfreeze(self) -> "Layer":
+        """Train this layer again (trainable=True, keep_eval=False); fit's train() call puts
+        it back in training mode."""
+        self.trainable = True
+        self.keep_eval = False
+        return self
 
     def children(self) -> list["Layer"]:
         """Layers held inside this one (a residual block's branch, say). Leaves have none."""
