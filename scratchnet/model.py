@@ -540,7 +540,7 @@ class Sequential(Layer):
     def fit(self, x, y, loss=None, optimizer=None, epochs: int = 10, batch_size: int | None = 32,
             shuffle: bool = True, validation_data=None, validation_split: float = 0.0,
             metrics="auto", rng=None, verbose: int = 1, callbacks=None,
-            augment=None) -> History:
+            augment=None, regularizer=None) -> History:
         """Train the model by mini-batch gradient descent and return its History.
 
         x: (N, ...) inputs; y: (N, ...) targets, (N,) integer labels or (N, K) one-hot rows.
@@ -564,6 +564,10 @@ class Sequential(Layer):
                     training batch before its forward; never to validation data, evaluate
                     or predict. It must not change its input in place (fit hands it a copy
                     anyway, so the training set itself is never changed).
+        regularizer: None, or a penalty such as scratchnet.regularizers.L2(lam): its
+                    penalty(model) is added to each batch's training loss (the logged "loss"
+                    includes it; validation and evaluate measure the data loss alone) and
+                    its add_gradients(model) to the gradients after backward.
         Raises TrainingDiverged if the outputs or the loss become NaN or inf (or, at the end of
         an epoch, a parameter), naming the epoch and batch; NumPy's overflow warnings are then
         silenced, as the error says it all.
@@ -588,8 +592,17 @@ class Sequential(Layer):
         if augment is not None and not callable(augment):
             raise TypeError(f"{who}: expected augment to be None or a function x_batch -> "
                             f"x_batch, got {type(augment).__name__}")
-        return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs, info,
-                           augment)
+        if regularizer is not None and not (callable(getattr(regularizer, "penalty", None)) and
+                                            callable(getattr(regularizer, "add_gradients", None))):
+            raise TypeError(f"{who}: expected regularizer to be None or an object with "
+                            f"penalty(model) and add_gradients(model), such as L2(1e-4), got "
+                            f"{type(regularizer).__name__}")
+        self._regularizer = regularizer
+        try:
+            return self._train(x, y, val, batch_size, shuffle, as_rng(rng), metric_fns, cbs,
+                               info, augment)
+        finally:
+            self._regularizer = None
 
     def _check_metrics(self, who, x, y, metric_fns) -> None:
         """Before training: every metric must be able to measure the model's output (tried on
@@ -706,9 +719,14 @@ class Sequential(Layer):
                 if not np.all(np.isfinite(y_pred)):
                     self._diverged("the model's outputs became NaN or inf", epoch, b, info)
                 value = float(self.loss.forward(y_pred, y_batch))
+                regularizer = getattr(self, "_regularizer", None)
+                if regularizer is not None:
+                    value += regularizer.penalty(self)
                 if not math.isfinite(value):
                     self._diverged(f"the loss became {value}", epoch, b, info)
                 self.backward(self.loss.backward())
+                if regularizer is not None:
+                    regularizer.add_gradients(self)
                 self.optimizer.step(self)
             self.history.batch_loss.append(value)
             values = {"loss": value}
