@@ -284,7 +284,7 @@ print(f"deep / wide RMS error at equal parameters: {ratio:.2f}")
 
 # %%
 x_saw = np.linspace(0, 1, 801).reshape(-1, 1)
-fig = Figure(figsize=(13, 4.2))
+fig = Figure(figsize=(15, 4.2))
 ax_saw, ax_dw = fig.subplots(1, 2)
 for depth in (1, 2, 3, 4):
     ax_saw.plot(x_saw, deep_sawtooth(depth).forward(x_saw) + 1.2 * (depth - 1),
@@ -293,13 +293,13 @@ ax_saw.set_title("Hand-built deep sawtooth (curves shifted up)")
 ax_saw.set_xlabel("x")
 ax_saw.set_ylabel("output + 1.2 (depth - 1)")
 ax_saw.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)
-ax_dw.plot(x_fine, y_fine, "k", lw=3, label="f(x)")
-for name, fit in depth_fits.items():
-    ax_dw.plot(x_fine, fit, "--", label=f"{name} (median RMS {depth_results[name]:.3f})")
-ax_dw.set_title("Equal parameters (169): wide and deep, trained")
+for name, fit in depth_fits.items():                      # the fits lie on f: show errors
+    ax_dw.plot(x_fine, fit - y_fine, label=f"{name} (median RMS {depth_results[name]:.3f})")
+ax_dw.axhline(0, color="k", lw=0.8)
+ax_dw.set_title("Equal parameters (169), trained: error of the fit (seed 0)")
 ax_dw.set_xlabel("x")
-ax_dw.set_ylabel("y")
-ax_dw.legend(loc="upper right", fontsize=8)
+ax_dw.set_ylabel("fitted minus f(x)")
+ax_dw.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)
 fig.tight_layout()
 lesson.save(fig, "09_depth.png")
 
