@@ -236,10 +236,20 @@ lesson.save(fig, "13_splits.png")
 
 # %% [markdown]
 # The MLP wins most splits. Why can it do better than a weighted sum? The three species differ
-# in build: a Gentoo has long flippers and a shallow bill and is heavy, and an Adelie of the same
-# bill depth is light. The right weight for bill depth depends on which kind of bird it is, an
-# interaction that a sum of separate terms cannot express and a hidden layer can. Exercise 1
-# asks what happens when the linear model is told the species outright.
+# in build: Gentoos have shallow bills and are heavy, Adelies and Chinstraps have deep bills and
+# are lighter. So over all birds a deeper bill goes with a LIGHTER bird, while within each
+# species a deeper bill goes with a heavier one (the correlations below). The right weight for
+# bill depth depends on which kind of bird it is: an interaction, which a sum of separate terms
+# cannot express and a hidden layer can. Exercise 1 asks what happens when the linear model is
+# told the species outright.
+
+# %%
+depth, mass = x_all[:, 1], y_all
+within = [np.corrcoef(depth[x_all[:, c] == 1], mass[x_all[:, c] == 1])[0, 1] for c in (4, 5, 6)]
+print(f"correlation of bill depth and mass: all birds {np.corrcoef(depth, mass)[0, 1]:+.2f}; "
+      + ", ".join(f"{names[c]} {r:+.2f}" for c, r in zip((4, 5, 6), within)))
+
+# %% [markdown]
 #
 # ## Learning curves: when does a model start to memorize?
 #
@@ -282,9 +292,9 @@ lesson.save(fig, "13_learning_curves.png")
 
 # %% [markdown]
 # The small MLP's two curves fall together and level off: it is still learning what holds for
-# every penguin. The big one drives its training loss far lower, but its validation loss
-# reaches its best early and then drifts up: from then on it learns the 212 training birds one by one, noise
-# included, and does worse on birds it has not seen. The gap between the two curves is the
+# every penguin. The big one drives its training loss far lower, but its validation loss reaches
+# its best early and then drifts up: from then on it learns the 212 training birds one by one,
+# noise included, and does worse on birds it has not seen. The gap between the two curves is the
 # signature of overfitting. The remedies are to stop at the best validation epoch (exercise 2),
 # to use a smaller model, or to penalize large weights.
 #
@@ -321,8 +331,9 @@ print(f"always the larger test class: accuracy {majority:.3f}")
 sure = float(np.mean((p_heavy < 0.1) | (p_heavy > 0.9)))
 wrong = (logits > 0) != c_test
 print(f"test penguins with p below 0.1 or above 0.9: {100 * sure:.0f}%")
-print(f"distance of the mass from the median: misclassified birds {np.abs(y_test[wrong] - median).mean():.0f} g "
-      f"on average, all test birds {np.abs(y_test - median).mean():.0f} g")
+print(f"distance of the mass from the median: misclassified birds "
+      f"{np.abs(y_test[wrong] - median).mean():.0f} g on average, all test birds "
+      f"{np.abs(y_test - median).mean():.0f} g")
 
 fig = Figure(figsize=(7.5, 3.8))
 ax = fig.add_subplot(1, 1, 1)

@@ -122,10 +122,10 @@ print(f"untrained MLP's loss on the training part: {start_loss:.3f}")
 #
 # Softmax regression is the linear model of lesson 13 with ten outputs: `Dense(D, 10)`, one
 # weighted sum of the pixels per digit. The MLP puts a hidden layer of 128 ReLU units in
-# between. Both train with Adam (learning rate 0.01) on mini-batches of 32 and the fused `CategoricalCrossEntropy`
-# (it takes the logits and applies the softmax inside, so there is no Softmax layer in the
-# model). `validation_split=0.2` holds out the last fifth of the training part, to draw
-# learning curves; the test part is only used at the end.
+# between. Both train with Adam (learning rate 0.01) on mini-batches of 32 and the fused
+# `CategoricalCrossEntropy` (it takes the logits and applies the softmax inside, so there is no
+# Softmax layer in the model). `validation_split=0.2` holds out the last fifth of the training
+# part, to draw learning curves; the test part is only used at the end.
 
 # %%
 linear = Sequential([Dense(D, 10, rng=2)])

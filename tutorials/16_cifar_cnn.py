@@ -237,8 +237,8 @@ lesson.save(plot_image_grid(views, labels=labels, ncols=3,
 # %% [markdown]
 # The CNN keeps much more of its accuracy than the MLP, but not all of it: it is far from
 # "invariant" to shifts. Its pooling forgives a move of one pixel only inside a 2x2 block, and
-# on 8x8 images a pixel is an eighth of the picture. (These numbers are the digits'.) Exercise 3 teaches the MLP the same
-# tolerance from data instead.
+# on 8x8 images a pixel is an eighth of the picture. (These numbers are the digits'.)
+# Exercise 3 teaches the MLP the same tolerance from data instead.
 #
 # ## What the first layer learned
 #

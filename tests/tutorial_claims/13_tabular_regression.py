@@ -27,6 +27,10 @@ CLAIMS = [
      lambda m: int(m[4]) > int(m[1]) / 2 and float(m[3]) < 0.97 * float(m[2])),
     # "one split is one noisy measurement": the RMSE moves by tens of grams
     (r"^spread of the linear model's test RMSE over the splits: (\S+) g", lambda m: float(m[1]) > 10),
+    # over all birds a deeper bill means a lighter bird; within each species, a heavier one
+    (r"^correlation of bill depth and mass: all birds (\S+); Adelie (\S+), Chinstrap (\S+), "
+     r"Gentoo (\S+)$",
+     lambda m: float(m[1]) < -0.2 and min(float(m[i]) for i in (2, 3, 4)) > 0.3),
     (r"^parameters: small MLP 97, big MLP 4545$", present),
     # the small MLP levels off; the big one's validation loss turns up early
     (r"^small MLP: final training loss (\S+), .*\(final / best = (\S+)\)$",
