@@ -132,8 +132,8 @@ print(f"linear model: training loss at the end {lin_train[-1]:.3f} "
 fig = Figure(figsize=(14, 4), layout="constrained")
 ax1, ax2, ax3 = fig.subplots(1, 3)
 epochs = np.arange(1, EPOCHS + 1)
-for ax, (tr, va), title in ((ax1, (train_loss, val_loss), "64-256-256-10"),
-                            (ax3, (lin_train, lin_val), "linear model")):
+for ax, (tr, va), title, where in ((ax1, (train_loss, val_loss), "64-256-256-10", "center right"),
+                                   (ax3, (lin_train, lin_val), "linear model", "upper right")):
     ax.plot(epochs, tr, color="#1f77b4", label="training loss")
     ax.plot(epochs, va, color="#d62728", label="validation loss")
     b = int(np.argmin(va))
@@ -142,7 +142,7 @@ for ax, (tr, va), title in ((ax1, (train_loss, val_loss), "64-256-256-10"),
     ax.set_xlabel("epoch")
     ax.set_ylabel("cross-entropy (log scale)")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc=where)                # where the curves are not
 ax1.set_title("64-256-256-10 on 200 images: overfits")
 ax3.set_title("linear model on 200 images: cannot memorize")
 ax2.plot(epochs, history["accuracy"], color="#1f77b4", label="training accuracy")
