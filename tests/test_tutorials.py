@@ -27,9 +27,6 @@ CLAIMS_DIR = Path(__file__).resolve().parent / "tutorial_claims"
 TIMEOUT_S = 300
 FIGURE_EXTS = (".png", ".svg", ".pdf", ".jpg")
 
-# Tutorials still being brought up to the lesson standard: their text checks are expected to
-# fail. This set must be empty when the course is done.
-NOT_YET_LESSONS = {"00_tour.py", "15_cnn_lenet.py"}
 
 
 # ----- checks that a claims file may use -------------------------------------------------------
@@ -102,8 +99,6 @@ def test_tutorial_runs_and_keeps_its_claims(path, tmp_path):
         assert m, f"{path.name}: no line matches {regex!r}\n--- stdout ---\n{result.stdout[-3000:]}"
         assert check(m), f"{path.name}: the claim {regex!r} fails on the line {m[0]!r}"
     problems = figure_problems_in(tmp_path)
-    if problems and path.name in NOT_YET_LESSONS:
-        pytest.xfail(f"{path.name}: figures not yet to the standard: {problems}")
     assert not problems, f"{path.name}: figures below the standard:\n" + "\n".join(problems)
 
 
@@ -138,18 +133,12 @@ def lesson_problems(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.name for p in TUTORIALS])
 def test_tutorial_meets_the_lesson_standard(path):
     problems = lesson_problems(path)
-    if path.name in NOT_YET_LESSONS:
-        if problems:
-            pytest.xfail(f"{path.name} is not a lesson yet: {problems}")
-        pytest.fail(f"{path.name} now meets the standard: take it out of NOT_YET_LESSONS")
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.name for p in TUTORIALS])
 def test_solutions_pass_their_checks(path, tmp_path):
     solution = SOLUTIONS / path.name
-    if path.name in NOT_YET_LESSONS and not solution.is_file():
-        pytest.xfail(f"{path.name} has no exercises yet")
     result = run_script(solution, tmp_path)
     assert result.returncode == 0, failure(solution, result)
     for n in exercise_numbers(path.read_text()):
