@@ -165,6 +165,70 @@ def _bn2d(rng):
     return layer, rng.normal(size=(2, c, 3, 4))
 
 
+@layer_case("BatchNorm2D, eval mode, reference kernel")
+def _bn2d_eval_reference(rng):
+    from scratchnet.layers import BatchNorm2D
+    c = int(rng.integers(1, 4))
+    layer = BatchNorm2D(c, backend="reference")
+    layer.params["gamma"][...] = rng.normal(size=c)
+    layer.buffers["running_mean"][...] = rng.normal(size=c)
+    layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, size=c)
+    return layer.eval(), rng.normal(size=(2, c, 3, 2))
+
+
+@layer_case("LayerNorm over the last axis of (N, T, D)")
+def _layernorm(rng):
+    from scratchnet.layers import LayerNorm
+    d = int(rng.integers(2, 6))
+    layer = LayerNorm(d)
+    layer.params["gamma"][...] = rng.normal(size=d)
+    layer.params["beta"][...] = rng.normal(size=d)
+    return layer, 2 * rng.normal(size=(2, int(rng.integers(1, 4)), d)) + 1
+
+
+@layer_case("LayerNorm over (C, H, W)")
+def _layernorm_3d(rng):
+    from scratchnet.layers import LayerNorm
+    shape = (int(rng.integers(1, 3)), int(rng.integers(2, 4)), int(rng.integers(2, 4)))
+    layer = LayerNorm(shape)
+    layer.params["gamma"][...] = rng.normal(size=shape)
+    return layer, rng.normal(size=(2, *shape))
+
+
+def _conv_bn_block(rng, c, out, stride=1):
+    """conv-BN-ReLU-conv-BN on the reference kernels: a ResNet basic block's branch."""
+    from scratchnet import Sequential
+    from scratchnet.layers import BatchNorm2D, Conv2D, ReLU
+    return Sequential([Conv2D(c, out, 3, stride=stride, padding=1, rng=rng, backend="reference"),
+                       BatchNorm2D(out), ReLU(),
+                       Conv2D(out, out, 3, padding=1, rng=rng, backend="reference"),
+                       BatchNorm2D(out)])
+
+
+@layer_case("Residual, identity shortcut, conv-BN-ReLU-conv-BN, train mode")
+def _residual_identity(rng):
+    from scratchnet.layers import Residual
+    c = int(rng.integers(1, 3))
+    return Residual(_conv_bn_block(rng, c, c)), rng.normal(size=(2, c, 3, 4))
+
+
+@layer_case("Residual, 1x1 Conv2D projection, stride 2, train mode")
+def _residual_conv_projection(rng):
+    from scratchnet.layers import Conv2D, Residual
+    c, out = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    shortcut = Conv2D(c, out, 1, stride=2, rng=rng, backend="reference")
+    return Residual(_conv_bn_block(rng, c, out, stride=2), shortcut), rng.normal(size=(2, c, 4, 5))
+
+
+@layer_case("Residual, Dense projection, Dense-BatchNorm1D-Tanh, train mode")
+def _residual_dense_projection(rng):
+    from scratchnet import Sequential
+    from scratchnet.layers import BatchNorm1D, Dense, Residual, Tanh
+    (n, d), m = _nd(rng, low=3), int(rng.integers(1, 5))
+    block = Sequential([Dense(d, m, rng=rng), BatchNorm1D(m), Tanh()])
+    return Residual(block, Dense(d, m, rng=rng)), rng.normal(size=(n, d))
+
+
 @layer_case("Embedding, padding_idx=0, repeated ids")
 def _embedding(rng):
     from scratchnet.layers import Embedding

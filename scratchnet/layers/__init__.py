@@ -8,5 +8,6 @@ from scratchnet.layers.reshape import Flatten
 from scratchnet.layers.conv import Conv2D
 from scratchnet.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from scratchnet.layers.dropout import Dropout
-from scratchnet.layers.normalization import BatchNorm1D, BatchNorm2D
+from scratchnet.layers.normalization import BatchNorm1D, BatchNorm2D, LayerNorm
+from scratchnet.layers.residual import Residual
 from scratchnet.layers.embedding import Embedding, GlobalAvgPool1D
