@@ -32,11 +32,14 @@ scratchnet.callbacks.LearningRateScheduler instead. The schedules here:
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import weakref
 
 import numpy as np
 
+from scratchnet.io import NpzReader, atomic_savez, read_json_object
 from scratchnet.layers.base import Layer, iter_layers
 
 
@@ -191,6 +194,123 @@ class Optimizer:
         if self.schedule is not None:
             return f"{self.name}(lr={self.schedule!r})"
         return f"{self.name}(lr={self.lr:g})"
+
+    # ----- checkpoints: the optimizer's memory, saved and restored -----------------------------
+    def state_dict(self, model) -> dict[str, np.ndarray]:
+        """This optimizer's memory for `model`, as plain arrays named like the model's
+        parameters: "0.W:m", "0.W:v" (moments, shaped like the parameter), "0.W:t" (its step
+        count, a 0-d int64) for every trainable parameter, and "iterations" (0-d int64, where
+        a schedule is). Copies: changing them changes nothing here. Hyperparameters (lr,
+        betas, a schedule) are not included: the code that builds the optimizer sets them.
+        A parameter that has not stepped yet gets its fresh state (zeros, t = 0)."""
+        state = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        for name, layer, key in _named_params(self.name, model):
+            w = layer.params[key]
+            current = self.state.get(layer, {}).get(key) or {"t": 0, **self._init_state(w)}
+            for part, value in current.items():
+                state[f"{name}:{part}"] = (np.array(value, dtype=np.int64) if part == "t"
+                                           else np.array(value, dtype=w.dtype))
+        return state
+
+    def load_state_dict(self, model, state: dict) -> "Optimizer":
+        """Restore a state_dict(model) made by an optimizer of this class, for a model of the
+        same architecture. Every name, shape and value is checked first (exactly the names
+        this optimizer would write; moments of the parameter's shape, finite; step counts
+        whole numbers >= 0); a mismatch is a ValueError and nothing changes. Returns self."""
+        who = f"{self.name}.load_state_dict"
+        expected = self.state_dict(model)
+        missing = sorted(set(expected) - set(state))
+        extra = sorted(set(state) - set(expected))
+        if missing or extra:
+            raise ValueError(f"{who}: the state does not match this {self.name} and model: "
+                             f"missing {missing[:10]}, unexpected {extra[:10]} (saved from "
+                             f"another optimizer class or architecture?)")
+        checked = {}
+        for key, mine in expected.items():
+            value = np.asarray(state[key])
+            count = mine.dtype.kind == "i"            # "iterations" and the ":t" step counts
+            if value.shape != mine.shape or value.dtype.kind not in ("iu" if count else "f"):
+                raise ValueError(f"{who}: {key!r} is {value.dtype} of shape {value.shape}, "
+                                 f"expected {'an integer' if count else 'float'} of shape "
+                                 f"{mine.shape}")
+            if not np.all(np.isfinite(value)) or (count and value < 0):
+                raise ValueError(f"{who}: {key!r} holds {value.ravel()[:3]}: not finite, "
+                                 f"or a negative count")
+            checked[key] = value
+        for name, layer, key in _named_params(self.name, model):
+            slot = self._state(layer, key, layer.params[key])
+            for part in slot:
+                stored = checked[f"{name}:{part}"]
+                slot[part] = int(stored) if part == "t" else stored.astype(layer.params[key].dtype)
+        self.iterations = int(checked["iterations"])
+        if self.schedule is not None:
+            self._lr = self._scheduled_lr()
+        return self
+
+    def save(self, path, model) -> None:
+        """Write state_dict(model) to `path` as an .npz archive (no pickle), atomically, with a
+        "__meta__" JSON entry naming the optimizer class. Save the model beside it
+        (model.save) to checkpoint a training run."""
+        arrays = self.state_dict(model)
+        arrays[_META] = np.array(json.dumps({"format": _OPT_FORMAT, "version": 1,
+                                             "class": self.name}))
+        atomic_savez(path, arrays, who=f"{self.name}.save")
+
+    def load(self, path, model) -> "Optimizer":
+        """Read a file written by save() into this optimizer (same class, same architecture),
+        with the checks of scratchnet.io.NpzReader (names and headers before any data, no
+        pickle) and of load_state_dict. On any problem a ValueError names the file, and the
+        optimizer is unchanged."""
+        who, path = f"{self.name}.load", os.fspath(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{who}: no such file: {path}")
+        expected = self.state_dict(model)
+        with NpzReader(who, path) as archive:
+            if _META not in archive.keys():
+                raise ValueError(f"{who}: {path} has no {_META!r} entry; was it written by "
+                                 f"an optimizer's save()?")
+            meta = read_json_object(archive, _META, max_bytes=1 << 16)
+            if meta.get("format") != _OPT_FORMAT or meta.get("version") != 1:
+                raise ValueError(f"{who}: {path} is not an optimizer state of version 1 "
+                                 f"(format {meta.get('format')!r:.80}, version "
+                                 f"{meta.get('version')!r:.20})")
+            if meta.get("class") != self.name:
+                raise ValueError(f"{who}: {path} holds the state of a {meta.get('class')!r:.40},"
+                                 f" not of a {self.name}")
+            keys = set(archive.keys()) - {_META}
+            if keys != set(expected):
+                missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
+                raise ValueError(f"{who}: {path} does not match this model: missing "
+                                 f"{missing[:10]}, unexpected {extra[:10]}")
+            for key, mine in expected.items():
+                if archive.header(key)[0] != mine.shape:
+                    raise ValueError(f"{who}: {path}: {key!r} has shape "
+                                     f"{archive.header(key)[0]}, expected {mine.shape}")
+            stored = {key: archive.read(key) for key in expected}
+        try:
+            return self.load_state_dict(model, stored)
+        except ValueError as exc:
+            raise ValueError(f"{who}: {path}: {exc}") from None
+
+
+_META = "__meta__"
+_OPT_FORMAT = "scratchnet optimizer state"
+
+
+def _named_params(who: str, model):
+    """(qualified name, layer, key) for every trainable parameter, named as Sequential names
+    them ("0.W", nested "3.1.b"); a frozen layer is left out with everything inside it."""
+    if not isinstance(model, Layer):
+        raise TypeError(f"{who}: expected a Layer or a Sequential, got {type(model).__name__}")
+
+    def walk(layer, prefix):
+        if not layer.trainable:
+            return
+        for key in layer.params:
+            yield prefix + key, layer, key
+        for j, child in enumerate(layer.children()):
+            yield from walk(child, f"{prefix}{j}.")
+    return list(walk(model, ""))
 
 
 class SGD(Optimizer):
