@@ -214,5 +214,6 @@ print(f"wrong test images shown: {len(wrong)}")
 #
 # ### Exercise 3
 # Width: train MLPs with 8 and with 256 hidden units (the same epochs and optimizer). Check: the
-# 256-unit one reaches a test accuracy of at least 0.96 and beats the 8-unit one.
+# 256-unit one reaches a test accuracy of at least 0.96 on the bundled digits (the solution asks
+# 0.93 of MNIST's cut-down run, a threshold not measured here) and beats the 8-unit one.
 # (Solutions: tutorials/solutions/14_mnist_mlp.py)
