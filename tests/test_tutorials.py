@@ -155,3 +155,17 @@ def test_every_claims_file_belongs_to_a_tutorial():
     assert claims <= names, f"claims for missing tutorials: {sorted(claims - names)}"
     solutions = {p.name for p in SOLUTIONS.glob("*.py")}
     assert solutions <= names, f"solutions for missing tutorials: {sorted(solutions - names)}"
+
+
+def test_one_command_runs_the_course_and_writes_its_figures(tmp_path):
+    """tools/run_tutorials.py (here on one lesson, fast): tutorial and solution, figures out."""
+    env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "run_tutorials.py"), "04",
+                             "--fast", "--out", str(tmp_path)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 of 2 scripts ran" in result.stdout
+    assert list(tmp_path.glob("04_*.png")), sorted(p.name for p in tmp_path.iterdir())
+    missing = subprocess.run([sys.executable, str(ROOT / "tools" / "run_tutorials.py"), "99"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no tutorial starts with" in missing.stdout
