@@ -4,7 +4,7 @@
 # After this lesson you can
 # - say what inverted dropout does at training time and at test time, and check it in numbers;
 # - read an overfitting curve (training loss falling, validation loss turning up) and see what
-#   dropout changes in it;
+#   dropout and early stopping change in it;
 # - derive batch norm's backward from its four-line algorithm, and check it with gradcheck;
 # - show a deep sigmoid network that does not learn at all without batch norm, and does with it.
 #
@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 import gradcheck
 from scratchnet import Sequential, lesson
+from scratchnet.callbacks import EarlyStopping
 from scratchnet.data import train_test_split
 from scratchnet.datasets import load_digits
 from scratchnet.layers import BatchNorm1D, Dense, Dropout, ReLU, Sigmoid
@@ -87,6 +88,23 @@ best = {p: min(h["val_loss"]) for p, h in histories.items()}
 gap = {p: h["val_loss"][-1] - h["loss"][-1] for p, h in histories.items()}
 print(f"lowest validation loss: without dropout {best[0.0]:.3f}, with dropout {best[0.5]:.3f}")
 print(f"final gap val - train loss: without dropout {gap[0.0]:.3f}, with dropout {gap[0.5]:.3f}")
+
+# %% [markdown]
+# A third remedy stops training instead: `EarlyStopping` watches the validation loss, stops
+# when it has not improved for `patience` epochs, and puts back the weights of the best epoch.
+# It costs a fraction of the epochs and ends at the lowest validation loss of the run without
+# dropout, by construction.
+
+# %%
+stopper = EarlyStopping(monitor="val_loss", patience=10, restore_best=True)
+early = mlp(0.0)
+h_early = early.fit(x_train, y_train, loss=CategoricalCrossEntropy(), optimizer=Adam(1e-3),
+                    epochs=EPOCHS, batch_size=32, validation_data=(x_val, y_val), rng=0,
+                    verbose=0, callbacks=[stopper])
+restored = early.evaluate(x_val, y_val)["loss"]
+print(f"early stopping: stopped after {len(h_early['loss'])} of {EPOCHS} epochs, best epoch "
+      f"{stopper.best_epoch + 1}, restored val loss {restored:.3f} "
+      f"(the run without dropout: lowest {best[0.0]:.3f})")
 
 # %% [markdown]
 # Without dropout the training loss keeps falling towards zero while the validation loss

@@ -16,6 +16,10 @@ CLAIMS = [
      lambda m: float(m[2]) < float(m[1])),
     (r"^final gap val - train loss: without dropout ([\d.]+), with dropout ([\d.]+)$",
      lambda m: float(m[2]) < float(m[1])),
+    # early stopping: a fraction of the epochs, ending at the run's lowest validation loss
+    (r"^early stopping: stopped after (\d+) of (\d+) epochs, best epoch \d+, restored val loss "
+     r"([\d.]+) \(the run without dropout: lowest ([\d.]+)\)$",
+     lambda m: int(m[1]) < int(m[2]) / 2 and abs(float(m[3]) - float(m[4])) < 1e-3),
     (r"^max \|compact - step by step\| over dx, dgamma, dbeta: (\S+)$", below(1e-12)),
     (r"^sum of dx per feature \(the mean is removed, so it is 0\): (\S+)$", below(1e-12)),
     (r"^gradcheck BatchNorm1D \(train mode\): PASS", present),
