@@ -170,6 +170,16 @@ def named_buffers(layer: Layer, prefix: str = ""):
         yield from named_buffers(child, f"{prefix}{j}.")
 
 
+def _inner_rows(layer: Layer, prefix: str, trainable: bool):
+    """summary() rows for the layers inside `layer`, depth first, indented by depth."""
+    for j, child in enumerate(layer.children()):
+        path = f"{prefix}{j}"
+        ok = trainable and child.trainable
+        yield (path, "  " * path.count(".") + child.name, "", f"{child.n_params:,}",
+               "yes" if ok else "no")
+        yield from _inner_rows(child, path + ".", ok)
+
+
 def _shape_text(shape) -> str:
     """(1, 16) -> "(N, 16)": the batch axis is shown as N."""
     return "(" + ", ".join(["N"] + [str(d) for d in shape[1:]]) + ("," if len(shape) == 1 else "") + ")"
@@ -772,6 +782,8 @@ class Sequential(Layer):
 
     def summary(self, input_shape=None, show: bool = False) -> str:
         """A table of the layers: index, name, output shape, parameter count, trainable.
+        Layers inside a layer (a Residual's block, a nested Sequential) follow it, indented,
+        with their path ("3.0.1") as index; a layer inside a frozen one counts as frozen.
 
         input_shape: the shape of ONE example, without the batch axis, e.g. (2,) or (1, 28, 28);
                      output shapes are then found by a forward pass on zeros. Without it, the
@@ -783,6 +795,7 @@ class Sequential(Layer):
         for i, (layer, shape) in enumerate(zip(self.layers, shapes)):
             rows.append((str(i), layer.name, "?" if shape is None else _shape_text(shape),
                          f"{layer.n_params:,}", "yes" if layer.trainable else "no"))
+            rows.extend(_inner_rows(layer, f"{i}.", layer.trainable))
         widths = [max(len(r[c]) for r in rows) for c in range(5)]
         lines = ["  ".join(cell.ljust(w) if c < 3 else cell.rjust(w)
                            for c, (cell, w) in enumerate(zip(row, widths))) for row in rows]

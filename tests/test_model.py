@@ -729,3 +729,17 @@ def test_bad_buffers_are_refused_and_change_nothing(tmp_path):
     np.savez(bad, **{**data, "__meta__": np.array(json.dumps(meta))})
     with pytest.raises(ValueError, match=r"malformed metadata: layers\[1\]\['buffers'\]"):
         target.load(bad)
+
+
+def test_summary_reaches_inside_nested_layers():
+    from scratchnet.layers import BatchNorm1D, Dense, Residual
+    block = Sequential([Dense(4, 4, rng=0), BatchNorm1D(4)])
+    model = Sequential([Dense(3, 4, rng=1), Residual(block), Dense(4, 2, rng=2)])
+    block.layers[1].freeze()
+    text = model.summary(input_shape=(3,))
+    lines = text.splitlines()
+    paths = [line.split()[0] for line in lines if line[:1].isdigit()]
+    assert paths == ["0", "1", "1.0", "1.0.0", "1.0.1", "2"]
+    row = next(line for line in lines if line.startswith("1.0.1"))
+    assert "BatchNorm1D" in row and row.rstrip().endswith("no") and " 8 " in f" {row} "
+    assert "total params: 54" in text and "frozen params: 8" in text

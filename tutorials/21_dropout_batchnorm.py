@@ -217,7 +217,9 @@ lesson.save(fig, "21_batchnorm.png")
 # - `scratchnet/layers/normalization.py`: `batchnorm_forward`, the compact `batchnorm_backward`
 #   with its derivation in the docstring, and `batchnorm_backward_steps` beside it. `_BatchNorm`
 #   keeps the running statistics in `buffers` (PyTorch's momentum convention; the unbiased
-#   variance), and eval mode uses them. `BatchNorm2D` reshapes (N, C, H, W) to (N*H*W, C).
+#   variance), and eval mode uses them. `BatchNorm2D` runs the same formulas per channel of
+#   (N, C, H, W) in a kernel: `scratchnet/kernels/batchnorm_reference.py` (NumPy) and
+#   `scratchnet/kernels/batchnorm_numba.py` (fused, one channel per thread).
 # - `scratchnet/layers/base.py`: `buffers`, which optimizers never touch.
 #
 # ## Exercises
