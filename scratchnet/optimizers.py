@@ -13,6 +13,20 @@ In the formulas, w is a parameter, g its gradient dL/dw, lr the learning rate, t
 steps this parameter has taken (1, 2, ...). weight_decay adds wd * w to g (L2 regularization:
 the gradient of wd/2 * ||w||^2), except in AdamW, which decays w directly.
 
+Gradient clipping. Every optimizer takes clipnorm= (None: off). With clipnorm = c, each step
+first measures the global norm of all the gradients it is about to use, over every trainable
+parameter of the model together (each counted once),
+
+    norm = sqrt(sum over parameters of sum(g ** 2))
+
+and, when norm > c, scales every gradient by c / norm, so that the step uses gradients whose
+global norm is c; their directions are kept (scale = min(1, c / norm)). The layers' own grads
+are not changed: the step uses scaled copies. Weight decay is added after the clipping (the
+decay term is not part of the clipped norm). `optimizer.last_grad_norm` is the norm the last
+step measured (before scaling). This is Keras' global_clipnorm and PyTorch's
+clip_grad_norm_(model.parameters(), c) before the step; recurrent networks use it against
+gradients that explode through time (tutorial 27).
+
 Learning-rate schedules. lr may be a number or a `Schedule` (or any function t -> lr):
 
     opt = SGD(CosineDecay(0.1, steps=1000))     # lr falls from 0.1 to 0 over 1000 updates
@@ -85,18 +99,23 @@ class Optimizer:
     lr:           learning rate > 0 (can be changed between steps, e.g. by a schedule).
     weight_decay: wd >= 0; the gradient used is g + wd * w (coupled L2), unless the class
                   says `decoupled = True` (AdamW), whose _update decays w itself.
+    clipnorm:     None, or c > 0: clip the gradients by their global norm before each step
+                  (module docstring); last_grad_norm is the norm the last step measured.
     state:        per layer, per parameter key, a dict of arrays (velocity, moments) and t.
                   Held in a WeakKeyDictionary, so deleting a layer also frees its state.
     """
 
     decoupled = False
 
-    def __init__(self, lr, weight_decay: float = 0.0):
+    def __init__(self, lr, weight_decay: float = 0.0, clipnorm: float | None = None):
         self.name = type(self).__name__
         self.iterations = 0
         self.schedule = None
         self.lr = lr
         self.weight_decay = _number(self.name, "weight_decay", weight_decay, 0)
+        self.clipnorm = None if clipnorm is None else _number(self.name, "clipnorm", clipnorm, 0,
+                                                              low_open=True)
+        self.last_grad_norm: float | None = None
         self.state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     @property
@@ -135,17 +154,36 @@ class Optimizer:
         """
         if self.schedule is not None:
             self._lr = self._scheduled_lr()
-        seen = set()
+        seen, layers = set(), []
         for layer in iter_layers(_as_model(f"{self.name}.step", model), trainable_only=True):
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                layers.append(layer)
+        scale = self._clip_scale(layers) if self.clipnorm is not None else None
+        for layer in layers:
             for key, w in layer.params.items():
-                g = self._gradient(layer, key, w)
+                g = self._gradient(layer, key, w, scale)
                 state = self._state(layer, key, w)
                 state["t"] += 1
                 self._update(w, g, state)
         self.iterations += 1
+
+    def _clip_scale(self, layers) -> float | None:
+        """min(1, clipnorm / global norm) for the gradients of `layers` (each layer once), or
+        None when no scaling is needed. Sums in float64. A norm that is inf or NaN is left
+        unscaled (scaling by 0 or NaN would hide it): the training loop's divergence check
+        then sees it."""
+        total = 0.0
+        for layer in layers:
+            for key, w in layer.params.items():
+                g = layer.grads.get(key)
+                if isinstance(g, np.ndarray) and g.shape == w.shape:
+                    total += float(np.sum(np.square(g, dtype=np.float64)))
+        norm = math.sqrt(total)
+        self.last_grad_norm = norm
+        if not math.isfinite(norm) or norm <= self.clipnorm:
+            return None
+        return self.clipnorm / norm
 
     def zero_grad(self, model) -> None:
         """Set every gradient in `model` to zero (same as the module-level `zero_grad`)."""
@@ -160,8 +198,9 @@ class Optimizer:
         return {}
 
     # ----- plumbing ------------------------------------------------------------------------
-    def _gradient(self, layer: Layer, key: str, w: np.ndarray) -> np.ndarray:
-        """layer.grads[key], checked against w, plus wd * w (a new array: grads unchanged)."""
+    def _gradient(self, layer: Layer, key: str, w: np.ndarray, scale=None) -> np.ndarray:
+        """layer.grads[key], checked against w, times the clipping scale (if any), plus
+        wd * w (a new array whenever it differs: grads unchanged)."""
         g = layer.grads.get(key)
         if g is None:
             raise ValueError(f"{self.name}.step: {layer.name} has a parameter {key!r} "
@@ -170,6 +209,8 @@ class Optimizer:
             shape = getattr(g, "shape", type(g).__name__)
             raise ValueError(f"{self.name}.step: {layer.name}.grads[{key!r}] has shape {shape}, "
                              f"expected the shape of params[{key!r}], {w.shape}")
+        if scale is not None:
+            g = (g * scale).astype(w.dtype, copy=False)
         if self.weight_decay and not self.decoupled:
             g = g + self.weight_decay * w
         return g
@@ -319,8 +360,8 @@ class SGD(Optimizer):
     w <- w - lr * g
     """
 
-    def __init__(self, lr: float, weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr: float, weight_decay: float = 0.0, clipnorm: float | None = None):
+        super().__init__(lr, weight_decay, clipnorm)
 
     def _update(self, w, g, state) -> None:
         w -= self.lr * g
@@ -334,8 +375,9 @@ class Momentum(Optimizer):
     With a constant gradient, p approaches g / (1 - beta): steps become 1/(1 - beta) times larger.
     """
 
-    def __init__(self, lr: float, beta: float = 0.9, weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+    def __init__(self, lr: float, beta: float = 0.9, weight_decay: float = 0.0,
+                 clipnorm: float | None = None):
+        super().__init__(lr, weight_decay, clipnorm)
         self.beta = _number(self.name, "beta", beta, 0, 1)
 
     def _init_state(self, w) -> dict:
@@ -375,8 +417,8 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8,
-                 weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+                 weight_decay: float = 0.0, clipnorm: float | None = None):
+        super().__init__(lr, weight_decay, clipnorm)
         self.rho = _number(self.name, "rho", rho, 0, 1)
         self.eps = _number(self.name, "eps", eps, 0, low_open=True)
 
@@ -404,8 +446,8 @@ class Adam(Optimizer):
     """
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.0):
-        super().__init__(lr, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 0.0, clipnorm: float | None = None):
+        super().__init__(lr, weight_decay, clipnorm)
         self.beta1 = _number(self.name, "beta1", beta1, 0, 1)
         self.beta2 = _number(self.name, "beta2", beta2, 0, 1)
         self.eps = _number(self.name, "eps", eps, 0, low_open=True)
@@ -435,8 +477,8 @@ class AdamW(Adam):
     decoupled = True       # the base class does not add wd * w to g
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.01):
-        super().__init__(lr, beta1, beta2, eps, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 0.01, clipnorm: float | None = None):
+        super().__init__(lr, beta1, beta2, eps, weight_decay, clipnorm)
 
     def _update(self, w, g, state) -> None:
         w -= self.lr * self.weight_decay * w        # decay first: uses w before this step
