@@ -9,7 +9,12 @@ transform (Compose, whose neighbouring warps are fused into one), with numba on 
 on all of its threads. The WARP table times the affine warp itself, reference and numba, and
 (when PyTorch is installed) torch's affine_grid + grid_sample for the same work, timed in
 alternating blocks with ours. Medians in milliseconds over repeats after a warm-up; float32
-unless a row says float64. Nothing here is a test: the figures are for benchmarks/RESULTS.md.
+unless a row says float64. On a machine shared with other work a single call can stall for
+tens of milliseconds, and a median of a few hundred calls then moves too: run it twice. torch's
+grid_sample on 2 OpenMP threads was hit hardest (medians of 16-80 ms on a 2-core machine
+whose cores other processes held, against 0.1-0.5 ms on 1 thread), so torch is also timed on
+1 thread.
+Nothing here is a test: the figures are for benchmarks/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -107,7 +112,8 @@ def transform_section(args) -> str:
 
 
 def warp_section(args, torch) -> str:
-    """The affine warp alone: reference, numba, and torch's affine_grid + grid_sample."""
+    """The affine warp alone: reference, numba, and torch's affine_grid + grid_sample, the
+    last timed in alternating blocks with numba on all threads, and alone on 1 thread."""
     rng = np.random.default_rng(1)
     N, (C, H, W) = args.batch, SHAPE
     x = rng.random((N, C, H, W), dtype=np.float32)
@@ -119,28 +125,32 @@ def warp_section(args, torch) -> str:
     for order in ("bilinear", "nearest"):
         for backend in ("reference", "numba"):
             fn = lambda: A.warp(x, inv, 0.0, order, backend)      # noqa: E731
+            theirs = one_thread = diff = None
             if backend == "reference":
-                ours, theirs = paired_median_ms([fn], max(2, min(args.repeats, 10)), 1, 1)[0], None
+                ours = paired_median_ms([fn], max(2, min(args.repeats, 10)), 1, 1)[0]
             elif tfn is None:
-                ours, theirs = paired_median_ms([fn], args.repeats, args.warmup, args.rounds)[0], None
+                ours = paired_median_ms([fn], args.repeats, args.warmup, args.rounds)[0]
             else:
                 ours, theirs = paired_median_ms([fn, tfn[order]], args.repeats, args.warmup,
                                                 args.rounds)
-            diff = None
+                threads = torch.get_num_threads()
+                torch.set_num_threads(1)
+                one_thread = paired_median_ms([tfn[order]], args.repeats, args.warmup,
+                                              args.rounds)[0]
+                torch.set_num_threads(threads)
             if tfn is not None:
                 diff = f"{np.abs(fn() - tfn[order]().numpy()).max():.1e}"
-            rows.append([f"warp {order}", backend, ours, theirs, ratio(ours, theirs), diff])
+            rows.append([f"warp {order}", backend, ours, theirs, ratio(ours, theirs),
+                         one_thread, diff])
     return table(["warp (batch %d, 1x28x28, float32)" % args.batch, "backend", "ours ms",
-                  "torch ms", "ours/torch", "max |ours - torch|"], rows)
+                  "torch ms", "ours/torch", "torch 1 thread ms", "max |ours - torch|"], rows)
 
 
 def torch_warp(torch, x, inv) -> dict:
     """torch doing the same warps with affine_grid + grid_sample (the grid is built in every
     call, as ours computes its source points in every call). grid_sample reads (u, v) =
     (column, row) normalized to [-1, 1]; with align_corners=False, pixel centre c sits at
-    u = (2c + 1) / W - 1. (align_corners=True, where -1 and 1 are the corner pixels' centres,
-    describes the same warp but ran a far slower path for bilinear sampling in torch 2.13 on
-    this machine: 12 ms against 0.07 ms for 64 1x28x28 images.)"""
+    u = (2c + 1) / W - 1. The last column of the table checks that it is the same work."""
     N, C, H, W = x.shape
     # ours: (r, c, 1) -> A3 @ (i, j, 1). torch: (u, v, 1) -> theta @ (u_out, v_out, 1), so
     # theta = S @ swap @ A3 @ swap @ S^-1 with S: (c, r) -> (u, v) and swap: (r, c) <-> (c, r)
