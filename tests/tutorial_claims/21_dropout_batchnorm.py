@@ -12,6 +12,9 @@ CLAIMS = [
     (r"^dropout 0\.0: final train loss ([\d.]+), val loss ([\d.]+), lowest val loss ([\d.]+) "
      r"at epoch (\d+)",
      lambda m: float(m[1]) < 0.01 and float(m[2]) > float(m[3]) and int(m[4]) < 60),
+    (r"^batch norm: final train loss ([\d.]+), lowest val loss ([\d.]+) at epoch \d+, "
+     r"val accuracy [\d.]+$\n(?:.*\n)*?^lowest validation loss: without dropout ([\d.]+),",
+     lambda m: float(m[1]) < 0.01 and float(m[2]) < float(m[3])),
     (r"^lowest validation loss: without dropout ([\d.]+), with dropout ([\d.]+)$",
      lambda m: float(m[2]) < float(m[1])),
     (r"^final gap val - train loss: without dropout ([\d.]+), with dropout ([\d.]+)$",
