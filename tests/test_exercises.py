@@ -237,3 +237,11 @@ def test_every_skeleton_is_short_and_says_where_the_derivation_starts(name):
     ex = EXERCISES[name]
     for path in (ex.tutorial, ex.source):
         assert (ROOT / path).exists(), path
+
+
+@pytest.mark.parametrize("name", READY)
+def test_the_course_map_names_the_exercise_in_its_tutorials_row(name):
+    tutorial = Path(EXERCISES[name].tutorial).name
+    rows = [line for line in (ROOT / "docs" / "COURSE.md").read_text().splitlines()
+            if line.startswith("| ") and f"`{tutorial}`" in line]
+    assert rows and f"`{name}`" in rows[0], (name, tutorial)
