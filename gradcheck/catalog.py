@@ -375,3 +375,47 @@ def _avgpool(rng):
 def _global_avgpool(rng):
     from scratchnet.layers import GlobalAvgPool2D
     return GlobalAvgPool2D(), _images(rng)
+
+
+# ----- attention (issue 12): masks held fixed with FixedMask, since check_layer calls forward(x) --
+
+def _sequence(rng, d, low=1, high=4):
+    """A random (N, T, d) batch and a padding mask (N, T), True at real tokens (a row may be
+    all padding: its attention weights are then 0, never NaN)."""
+    n, t = int(rng.integers(1, 3)), int(rng.integers(low, high + 1))
+    return rng.normal(size=(n, t, d)), rng.random((n, t)) >= 0.3
+
+
+@layer_case("MultiHeadSelfAttention, padding mask")
+def _mhsa_masked(rng):
+    from scratchnet.layers.attention import FixedMask, MultiHeadSelfAttention
+    heads = int(rng.integers(1, 3))
+    x, mask = _sequence(rng, 2 * heads)
+    return FixedMask(MultiHeadSelfAttention(2 * heads, heads, rng=rng), mask), x
+
+
+@layer_case("MultiHeadSelfAttention, causal, length 1 to 4")
+def _mhsa_causal(rng):
+    from scratchnet.layers.attention import MultiHeadSelfAttention
+    x, _ = _sequence(rng, 4)
+    return MultiHeadSelfAttention(4, 2, causal=True, rng=rng), x
+
+
+@layer_case("PositionalEncoding")
+def _positional(rng):
+    from scratchnet.layers.attention import PositionalEncoding
+    return PositionalEncoding(5), _sequence(rng, 5)[0]
+
+
+@layer_case("TransformerEncoderBlock, train mode, dropout 0.3, padding mask")
+def _encoder_train(rng):
+    from scratchnet.layers.attention import FixedMask, TransformerEncoderBlock
+    x, mask = _sequence(rng, 4)
+    return FixedMask(TransformerEncoderBlock(4, 2, 6, dropout=0.3, rng=rng), mask), x
+
+
+@layer_case("TransformerEncoderBlock, eval mode, pre-norm, causal")
+def _encoder_eval(rng):
+    from scratchnet.layers.attention import TransformerEncoderBlock
+    block = TransformerEncoderBlock(4, 2, 6, dropout=0.3, causal=True, norm_first=True, rng=rng)
+    return block.eval(), _sequence(rng, 4)[0]
