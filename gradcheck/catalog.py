@@ -419,3 +419,64 @@ def _encoder_eval(rng):
     from scratchnet.layers.attention import TransformerEncoderBlock
     block = TransformerEncoderBlock(4, 2, 6, dropout=0.3, causal=True, norm_first=True, rng=rng)
     return block.eval(), _sequence(rng, 4)[0]
+
+
+# ----- recurrent layers (issue 12): backprop through time, masks held fixed with FixedMask ------
+
+def _recurrent(rng, cls, **kwargs):
+    """A recurrent layer with random biases (they start at 0) and a (N, T, n_in) batch."""
+    n, t, d, h = (int(rng.integers(1, 4)), int(rng.integers(1, 5)), int(rng.integers(1, 4)),
+                  int(rng.integers(1, 4)))
+    layer = cls(d, h, rng=rng, **kwargs)
+    for key in ("b", "bhn"):
+        if key in layer.params:
+            layer.params[key][...] = rng.normal(size=layer.params[key].shape)
+    return layer, rng.normal(size=(n, t, d))
+
+
+def _end_padding(rng, x):
+    """(N, T) bool, True then False, each row a random length from 0 to T."""
+    n, t = x.shape[:2]
+    return np.arange(t)[None, :] < rng.integers(0, t + 1, size=n)[:, None]
+
+
+@layer_case("SimpleRNN, last state")
+def _simple_rnn(rng):
+    from scratchnet.layers.recurrent import SimpleRNN
+    return _recurrent(rng, SimpleRNN)
+
+
+@layer_case("SimpleRNN, return_sequences, padding mask")
+def _simple_rnn_masked(rng):
+    from scratchnet.layers.attention import FixedMask
+    from scratchnet.layers.recurrent import SimpleRNN
+    layer, x = _recurrent(rng, SimpleRNN, return_sequences=True)
+    return FixedMask(layer, _end_padding(rng, x)), x
+
+
+@layer_case("LSTM, return_sequences")
+def _lstm_sequences(rng):
+    from scratchnet.layers.recurrent import LSTM
+    return _recurrent(rng, LSTM, return_sequences=True)
+
+
+@layer_case("LSTM, last state, padding mask")
+def _lstm_masked(rng):
+    from scratchnet.layers.attention import FixedMask
+    from scratchnet.layers.recurrent import LSTM
+    layer, x = _recurrent(rng, LSTM)
+    return FixedMask(layer, _end_padding(rng, x)), x
+
+
+@layer_case("GRU, last state")
+def _gru(rng):
+    from scratchnet.layers.recurrent import GRU
+    return _recurrent(rng, GRU)
+
+
+@layer_case("GRU, return_sequences, padding mask")
+def _gru_masked(rng):
+    from scratchnet.layers.attention import FixedMask
+    from scratchnet.layers.recurrent import GRU
+    layer, x = _recurrent(rng, GRU, return_sequences=True)
+    return FixedMask(layer, _end_padding(rng, x)), x

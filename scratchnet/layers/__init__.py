@@ -11,3 +11,4 @@ from scratchnet.layers.dropout import Dropout
 from scratchnet.layers.normalization import BatchNorm1D, BatchNorm2D, LayerNorm
 from scratchnet.layers.residual import Residual
 from scratchnet.layers.embedding import Embedding, GlobalAvgPool1D
+from scratchnet.layers.recurrent import GRU, LSTM, SimpleRNN
