@@ -87,7 +87,8 @@ def machine_lines() -> list[str]:
              f"python {platform.python_version()}, numpy {np.__version__}, "
              f"numba {numba.__version__}",
              f"numba threads {numba.get_num_threads()}, threading layer "
-             f"{threading_layer()}{tbb_source()}, BLAS {blas_name()}"]
+             f"{threading_layer()}{tbb_source()}, BLAS {blas_name()} "
+             f"({blas_threads()} threads, core type {blas_core()})"]
     blas_env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")]
     if blas_env:                      # e.g. a core type forced by the machine's set-up
         lines.append("OpenBLAS settings from the environment: " + ", ".join(blas_env))
@@ -124,3 +125,60 @@ def blas_name() -> str:
         return f"{info.get('name', '?')} {info.get('version', '')}".strip()
     except Exception:                 # older NumPy without mode="dicts"
         return "unknown"
+
+
+def _openblas():
+    """NumPy's OpenBLAS as a ctypes library and its symbol prefix, or (None, None)."""
+    import ctypes
+    import numpy as np
+    np.ones(2) @ np.ones(2)                       # make sure the library is loaded
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+    except OSError:
+        return None, None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""),
+                               ("openblas_", "64_"), ("openblas_", "")):
+            if hasattr(lib, f"{prefix}get_num_threads{suffix}"):
+                return lib, (prefix, suffix)
+    return None, None
+
+
+def blas_threads() -> str:
+    """How many threads NumPy's OpenBLAS runs (asked from the library itself), or '?'."""
+    lib, names = _openblas()
+    if lib is None:
+        return "?"
+    return str(getattr(lib, f"{names[0]}get_num_threads{names[1]}")())
+
+
+def blas_core() -> str:
+    """The CPU kernels OpenBLAS chose (e.g. 'Haswell', 'SkylakeX'), or '?'."""
+    import ctypes
+    lib, names = _openblas()
+    if lib is None:
+        return "?"
+    fn = getattr(lib, f"{names[0]}get_corename{names[1]}", None)
+    if fn is None:
+        return "?"
+    fn.restype = ctypes.c_char_p
+    return fn().decode()
+
+
+def numba_cache_state() -> str:
+    """Where numba caches scratchnet's kernels and how many of them are cached there now."""
+    import glob
+    import numba
+    import scratchnet.kernels as k
+    base = numba.config.CACHE_DIR or os.path.join(os.path.dirname(k.__file__), "__pycache__")
+    if numba.config.CACHE_DIR:
+        pattern = os.path.join(base, "**", "*.nbi")
+    else:
+        pattern = os.path.join(base, "*.nbi")
+    n = len(glob.glob(pattern, recursive=True))
+    return f"numba cache {base}: {n} index files ({'warm' if n else 'cold: empty'})"

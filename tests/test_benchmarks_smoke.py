@@ -1,6 +1,7 @@
-"""The benchmark script runs (in --quick mode: tiny batch, no torch) and prints its tables.
+"""The benchmark scripts run (in --quick mode: tiny batch, no torch) and print their tables.
 
-Nothing is timed against a limit here; this only keeps benchmarks/bench_conv.py from rotting.
+Nothing is timed against a limit here; this only keeps benchmarks/bench_conv.py and
+benchmarks/bench_standalone.py from rotting.
 """
 import os
 import re
@@ -57,3 +58,41 @@ def test_quick_mode_leaves_torch_out_and_names_the_machine(quick_output):
     assert "torch: not used" in quick_output
     assert re.search(r"^cpu: .+, os.cpu_count\(\) \d+", quick_output, re.MULTILINE)
     assert "ours/torch" in quick_output and not re.search(r"\d\.\d\dx", quick_output)
+
+
+STANDALONE = ROOT / "benchmarks" / "bench_standalone.py"
+
+
+@pytest.fixture(scope="module")
+def standalone_output() -> str:
+    result = subprocess.run([sys.executable, str(STANDALONE), "--quick"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"bench_standalone.py --quick failed:\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def section(output: str, name: str) -> str:
+    return output.split(f"== {name} ==", 1)[1].split("\n== ", 1)[0]
+
+
+def test_standalone_header_names_threads_blas_cache_and_load(standalone_output):
+    head = standalone_output.split("== STEP ==", 1)[0]
+    for needle in ("threading layer", "BLAS", "threads", "numba cache", "load average",
+                   "child process: scratchnet", "fresh interpreter"):
+        assert needle in head, needle
+
+
+def test_standalone_prints_every_section_with_times(standalone_output):
+    number = r"\d+(?:\.\d\d)?"       # _timing.table writes 100 and over without decimals
+    step = section(standalone_output, "STEP")
+    for name in ("LeNet-5 step", "MLP 784-256-128-10 step"):
+        assert re.search(rf"^{name}.*?\s{number}\s", step, re.MULTILINE), name
+    prof = section(standalone_output, "PROFILE")
+    for name in ("conv1", "relu1", "maxpool1", "avgpool1", "fc3", "whole step",
+                 "ReLU on (64, 6, 28, 28)", "max pool 2x2 on", "avg pool 2x2 on"):
+        assert name in prof, name
+    dlfs = section(standalone_output, "DLFS")
+    assert "DLFS layer = Conv2D on every shape" in dlfs
+    for name in ("CS231n 100x3x31x31", "LeNet conv2 64x6x14x14", "64x32x32x32"):
+        assert re.search(rf"{name}.*\d\.\d\dx", dlfs), name
+    assert re.search(rf"tour start.*{number}", section(standalone_output, "START"))

@@ -8,7 +8,10 @@ result does not depend on thread timing.
 The common case, stride = kernel with no padding (2x2 pooling in LeNet), takes faster loops:
 no bounds tests in the forward, and a backward that writes each cell of dx once (the windows
 tile the input) instead of zero-filling dx and adding into it: about 2x faster measured on
-(64, 6, 28, 28) and (64, 32, 32, 32).
+(64, 6, 28, 28) and (64, 32, 32, 32). 2x2 windows with stride 2 (LeNet's) have their own
+kernels with the window's four cells written out (no inner loops): on (64, 6, 28, 28)
+float32, one thread, forward 0.25 -> 0.09 ms and backward 0.16 -> 0.10 ms, measured. Big
+outputs come from threads.empty_reused (no fresh pages each step).
 
     out, cache = forward(x, kernel, stride=None, padding=0)
     dx = backward(dout, cache)
@@ -19,7 +22,7 @@ import numba
 import numpy as np
 
 from scratchnet.kernels.geometry import check_dout, check_pool
-from scratchnet.kernels.threads import serialized
+from scratchnet.kernels.threads import empty_reused, serialized
 
 
 @numba.njit(parallel=True, cache=True)
@@ -56,6 +59,49 @@ def _forward_unpadded(x, KH, KW, sh, sw, out):
                     for kw in range(KW):
                         s += x[n, c, i * sh + kh, j * sw + kw]
                 out[n, c, i, j] = s / (KH * KW)
+
+
+@numba.njit(parallel=True, cache=True)
+def _forward_2x2(x, out):
+    """_forward_unpadded for 2x2 windows, stride 2: out = (((0 + a) + b) + c) + d) / 4 in
+    float64, with a, b, c, d the window's cells in row-major order."""
+    C = x.shape[1]
+    HO, WO = out.shape[2], out.shape[3]
+    for p in numba.prange(x.shape[0] * C):
+        n, c = p // C, p % C
+        for i in range(HO):
+            top, bottom, out_row = x[n, c, 2 * i], x[n, c, 2 * i + 1], out[n, c, i]
+            for j in range(WO):
+                s = 0.0
+                s += top[2 * j]
+                s += top[2 * j + 1]
+                s += bottom[2 * j]
+                s += bottom[2 * j + 1]
+                out_row[j] = s / 4
+
+
+@numba.njit(parallel=True, cache=True)
+def _backward_2x2(dout, dx):
+    """_backward_tiled for 2x2 windows, stride 2: each cell of window (i, j) gets
+    dout[n, c, i, j] / 4; a last odd row or column gets 0. dx may start uninitialised."""
+    C, H, W = dx.shape[1], dx.shape[2], dx.shape[3]
+    HO, WO = dout.shape[2], dout.shape[3]
+    for p in numba.prange(dx.shape[0] * C):
+        n, c = p // C, p % C
+        for i in range(HO):
+            top, bottom, g_row = dx[n, c, 2 * i], dx[n, c, 2 * i + 1], dout[n, c, i]
+            for j in range(WO):
+                share = g_row[j] / 4
+                top[2 * j] = share
+                top[2 * j + 1] = share
+                bottom[2 * j] = share
+                bottom[2 * j + 1] = share
+            if W > 2 * WO:
+                top[W - 1] = 0.0
+                bottom[W - 1] = 0.0
+        if H > 2 * HO:
+            for w in range(W):
+                dx[n, c, H - 1, w] = 0.0
 
 
 @numba.njit(parallel=True, cache=True)
@@ -106,8 +152,10 @@ def forward(x, kernel, stride=None, padding=0):
     """x: (N, C, H, W) -> out: (N, C, H', W'), H' = (H + 2*ph - KH) // sh + 1. See avgpool_reference."""
     x, (KH, KW), (sh, sw), (ph, pw), (HO, WO) = check_pool(
         "avgpool_numba.forward", x, kernel, stride, padding)
-    out = np.empty(x.shape[:2] + (HO, WO), dtype=x.dtype)
-    if ph == pw == 0:
+    out = empty_reused("avgpool.out", x.shape[:2] + (HO, WO), x.dtype)
+    if (KH, KW, sh, sw, ph, pw) == (2, 2, 2, 2, 0, 0):
+        _forward_2x2(x, out)
+    elif ph == pw == 0:
         _forward_unpadded(x, KH, KW, sh, sw, out)
     else:
         _forward(x, KH, KW, sh, sw, ph, pw, out)
@@ -120,10 +168,12 @@ def backward(dout, cache):
     cells (derivation in avgpool_reference.backward)."""
     x_shape, dtype, out_shape, (KH, KW), (sh, sw), (ph, pw) = cache
     dout = check_dout("avgpool_numba.backward", dout, out_shape, dtype)
-    if (sh, sw) == (KH, KW) and ph == pw == 0:      # windows tile x: one write per cell
-        dx = np.empty(x_shape, dtype=dtype)
+    dx = empty_reused("avgpool.dx", x_shape, dtype)
+    if (KH, KW, sh, sw, ph, pw) == (2, 2, 2, 2, 0, 0):
+        _backward_2x2(dout, dx)
+    elif (sh, sw) == (KH, KW) and ph == pw == 0:      # windows tile x: one write per cell
         _backward_tiled(dout, KH, KW, dx)
-        return dx
-    dx = np.zeros(x_shape, dtype=dtype)
-    _backward(dout, KH, KW, sh, sw, ph, pw, dx)
+    else:
+        dx.fill(0)
+        _backward(dout, KH, KW, sh, sw, ph, pw, dx)
     return dx

@@ -30,8 +30,10 @@ Three paths compute it; _path() picks one per call, and tests hold each equal to
 
 Images go through in chunks whose col matrix takes about CHUNK_BYTES, in buffers reused across
 chunks and calls: memory stays small, and a chunk's col is still in cache when its matmul reads
-it (benchmarks/RESULTS.md has the chunk sizes tried). backward builds each chunk's col again;
-only the "im2col" path, whose im2col is slow, keeps the forward's col instead when the whole
+it (benchmarks/RESULTS.md has the chunk sizes tried). The arrays that outlive a call (out,
+dx, a kept col or padded input) come from threads.empty_reused: memory handed out before and
+no longer referred to, so that a training step does not fault in fresh pages for them.
+backward builds each chunk's col again; only the "im2col" path, whose im2col is slow, keeps the forward's col instead when the whole
 batch's fits in KEEP_BYTES.
 The rearranging loops are serial numba and the matmuls are NumPy's (multi-threaded BLAS);
 see scratchnet/kernels/__init__.py for why the two are not mixed with numba's parallel threads.
@@ -49,7 +51,7 @@ import numba
 import numpy as np
 
 from scratchnet.kernels.geometry import check_conv, check_dout
-from scratchnet.kernels.threads import serialized
+from scratchnet.kernels.threads import empty_reused, serialized
 
 CHUNK_BYTES = 1 << 20     # size of one chunk's col matrix: about 1 MB (at least one image)
 KEEP_BYTES = 16 << 20     # path "im2col": a whole-batch col up to this size is kept for backward
@@ -81,6 +83,14 @@ def _thread_buffers() -> dict:
     if buffers is None:
         buffers = _per_thread.buffers = {}
     return buffers
+
+
+def _zeros_reused(slot, shape, dtype):
+    """np.zeros(shape, dtype) in memory from threads.empty_reused: a fresh np.zeros is pages
+    that fault in on first write, a reused buffer only needs the zeros written."""
+    a = empty_reused(slot, shape, dtype)
+    a.fill(0)
+    return a
 
 
 def clear_scratch() -> None:
@@ -146,7 +156,7 @@ def _forward_im2col(x, W, b, out, stride, padding, dilation):
     G, keep = _chunking(N, K * HO * WO * W.itemsize, KEEP_BYTES)
     args = _im2col_args(W, stride, padding, dilation, HO, WO)
     Wm = W.reshape(C_out, K)
-    col_buf = np.empty(K * G * HO * WO, W.dtype) if keep else _scratch("col", K * G * HO * WO, W.dtype)
+    col_buf = empty_reused("conv.kept_col", (K * G * HO * WO,), W.dtype) if keep else _scratch("col", K * G * HO * WO, W.dtype)
     out_buf = _scratch("out", C_out * G * HO * WO, W.dtype)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
@@ -170,7 +180,7 @@ def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col):
     G = N if kept_col is not None else _chunking(N, K * HO * WO * W.itemsize, KEEP_BYTES)[0]
     args = _im2col_args(W, stride, padding, dilation, HO, WO)
     Wm = W.reshape(C_out, K)
-    dx, dWm_T = np.zeros_like(x), np.zeros((K, C_out), dtype=W.dtype)
+    dx, dWm_T = _zeros_reused("conv.dx", x.shape, x.dtype), np.zeros((K, C_out), dtype=W.dtype)
     dW_part = np.empty_like(dWm_T)
     dcol_buf = _scratch("dcol", K * G * HO * WO, W.dtype)
     for n0 in range(0, N, G):
@@ -329,7 +339,7 @@ def _backward_wide(dout, x, W, padding, dilation):
     x_finite, W_finite = bool(np.isfinite(x).all()), bool(np.isfinite(W).all())
     G, _ = _chunking(N, K * L * W.itemsize)
     Wm = W.reshape(C_out, K)
-    dx, dWm_T = np.zeros_like(x), np.zeros((K, C_out), dtype=W.dtype)
+    dx, dWm_T = _zeros_reused("conv.dx", x.shape, x.dtype), np.zeros((K, C_out), dtype=W.dtype)
     dW_part = np.empty_like(dWm_T)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
@@ -442,17 +452,21 @@ def _pad(x, padding):
     ((pt, pb), (pl, pr)) = padding
     if pt == pb == pl == pr == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    N, C, H, W = x.shape
+    xp = _zeros_reused("conv.padded", (N, C, pt + H + pb, pl + W + pr), x.dtype)
+    xp[:, :, pt:pt + H, pl:pl + W] = x
+    return xp
 
 
 def _backward_direct(dout, xp, x_shape, W, padding, dilation):
     """backward for the direct path: the same (dx, dW, db) from loops over the padded input xp."""
     (pt, _), (pl, _) = padding
-    dxp = np.zeros(xp.shape, dtype=W.dtype)
+    dxp = _zeros_reused("conv.dxp", xp.shape, W.dtype)
     dW_n = np.empty((x_shape[0],) + W.shape, dtype=W.dtype)     # one dW per image, summed below
     real_only = not (np.isfinite(W).all() and np.isfinite(xp).all())
     _direct_backward(xp, W, dout, *dilation, dxp, dW_n, real_only)
-    dx = np.ascontiguousarray(dxp[:, :, pt:pt + x_shape[2], pl:pl + x_shape[3]])
+    dx = empty_reused("conv.dx", x_shape, W.dtype)
+    dx[...] = dxp[:, :, pt:pt + x_shape[2], pl:pl + x_shape[3]]
     return dx, dW_n.sum(axis=0), _db(dout)
 
 
@@ -466,7 +480,7 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     """
     x, W, b, stride, padding, dilation, (HO, WO) = check_conv(
         "conv_numba.forward", x, W, b, stride, padding, dilation)
-    out = np.empty((x.shape[0], W.shape[0], HO, WO), dtype=W.dtype)
+    out = empty_reused("conv.out", (x.shape[0], W.shape[0], HO, WO), W.dtype)
     path = _path(W, stride)
     if path == "direct":                # kept: the padded input, which backward reads
         kept = _pad(x, padding)
