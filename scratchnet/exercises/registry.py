@@ -118,6 +118,85 @@ def _batchnorm_constant_stats(ctx):
     return g * gamma / np.sqrt(x.var(axis=0) + 1e-5)
 
 
+def _rnn_dx(ctx, carry=True):
+    """SimpleRNN's dx (return_sequences): with carry=False, dL/dh_t = dy_t only (h_t's path
+    into step t + 1 forgotten)."""
+    x, g, p = ctx["x"], ctx["g"], ctx["params"]
+    N, T, _ = x.shape
+    hs = [np.zeros((N, p["Wh"].shape[0]))]
+    for t in range(T):
+        hs.append(np.tanh(x[:, t] @ p["Wx"] + hs[-1] @ p["Wh"] + p["b"]))
+    dx, dh_next = np.zeros_like(x), 0.0
+    for t in reversed(range(T)):
+        da = (g[:, t] + (dh_next if carry else 0.0)) * (1 - hs[t + 1] ** 2)
+        dx[:, t] = da @ p["Wx"].T
+        dh_next = da @ p["Wh"].T
+    return dx
+
+
+def _lstm_dx(ctx, carry_c=True):
+    """LSTM's dx (last state out): with carry_c=False, dL/dc_{t-1} = dc_t * f is dropped."""
+    x, g, p = ctx["x"], ctx["g"], ctx["params"]
+    N, T, _ = x.shape
+    H = p["Wh"].shape[0]
+    h, c, steps = np.zeros((N, H)), np.zeros((N, H)), []
+    for t in range(T):
+        a = x[:, t] @ p["Wx"] + h @ p["Wh"] + p["b"]
+        i, f, gg, o = (_sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]),
+                       _sigmoid(a[:, 3 * H:]))
+        c_prev, c = c, f * c + i * gg
+        h = o * np.tanh(c)
+        steps.append((i, f, gg, o, c, c_prev))
+    dx, dh, dc = np.zeros_like(x), g, np.zeros((N, H))
+    for t in reversed(range(T)):
+        i, f, gg, o, c, c_prev = steps[t]
+        tc = np.tanh(c)
+        dc = dc + dh * o * (1 - tc ** 2)
+        da = np.concatenate([dc * gg * i * (1 - i), dc * c_prev * f * (1 - f),
+                             dc * i * (1 - gg ** 2), dh * tc * o * (1 - o)], axis=1)
+        dx[:, t] = da @ p["Wx"].T
+        dh, dc = da @ p["Wh"].T, (dc * f if carry_c else np.zeros_like(dc))
+    return dx
+
+
+def _attention_dx(ctx, full_jacobian=True):
+    """MultiHeadSelfAttention's dx (2 heads); with full_jacobian=False, dS = A * dA (the
+    softmax Jacobian's diagonal only)."""
+    x, g, p = ctx["x"], ctx["g"], ctx["params"]
+    N, T, d = x.shape
+    h = 2
+
+    def heads(z):
+        return z.reshape(N, T, h, d // h).transpose(0, 2, 1, 3)
+
+    Q, K, V = (heads(x @ p["W" + k] + p["b" + k]) for k in "qkv")
+    scale = 1 / np.sqrt(d // h)
+    S = Q @ K.transpose(0, 1, 3, 2) * scale
+    A = np.exp(S - S.max(axis=-1, keepdims=True))
+    A /= A.sum(axis=-1, keepdims=True)
+    dO = heads(g @ p["Wo"].T)
+    dA = dO @ V.transpose(0, 1, 3, 2)
+    dS = A * (dA - (dA * A).sum(axis=-1, keepdims=True)) if full_jacobian else A * dA
+    grads = {"q": dS @ K * scale, "k": dS.transpose(0, 1, 3, 2) @ Q * scale,
+             "v": A.transpose(0, 1, 3, 2) @ dO}
+    return sum((grads[k].transpose(0, 2, 1, 3).reshape(N, T, d) @ p["W" + k].T) for k in "qkv")
+
+
+def _lib_rnn():
+    from scratchnet.layers import SimpleRNN
+    return SimpleRNN(3, 4, return_sequences=True, rng=0)
+
+
+def _lib_lstm():
+    from scratchnet.layers import LSTM
+    return LSTM(3, 3, rng=0)
+
+
+def _lib_attention():
+    from scratchnet.layers import MultiHeadSelfAttention
+    return MultiHeadSelfAttention(4, 2, rng=0)
+
+
 EXERCISES: dict[str, Exercise] = {}
 
 
@@ -227,6 +306,57 @@ _add(Exercise(
                       "this is dy * gamma / sqrt(var + eps), the gradient with mu and var held "
                       "constant (eval mode). In training mu and var come from this very batch, "
                       "so every x[n] also moves them: add the paths through mu and var")]))
+
+
+_RECURRENT_SUMS = ("the same weights serve every step: their gradient is the SUM over the steps "
+                   "of each step's share")
+
+_add(Exercise(
+    "rnn", "backprop through time: h_t feeds its output and the next step, the weights sum "
+           "over the steps",
+    "SimpleRNN", _lib_rnn, "scratchnet.layers.SimpleRNN(3, 4, return_sequences=True)",
+    lambda rng: rng.standard_normal((2, 4, 3)), args=(3, 4),
+    tutorial="tutorials/23_recurrent_networks.py", source="scratchnet/layers/recurrent.py",
+    hints={"dx": "walk back from t = T carrying dh_next: dL/dh_t = dy[:, t] + dh_next, "
+                 "da_t = dL/dh_t * (1 - h_t**2), dx_t = da_t @ Wx.T, dh_next = da_t @ Wh.T",
+           "Wx": f"dWx = sum_t x_t.T @ da_t: {_RECURRENT_SUMS}",
+           "Wh": f"dWh = sum_t h_(t-1).T @ da_t (the state that step t read): {_RECURRENT_SUMS}",
+           "b": f"db = sum_t da_t.sum(axis=0): {_RECURRENT_SUMS}"},
+    mistakes=[Mistake("dx", lambda c: _rnn_dx(c, carry=False),
+                      "at step t you used only dy[:, t]. h_t also feeds step t + 1, so "
+                      "dL/dh_t = dy[:, t] + da_(t+1) @ Wh.T: carry that dh_next backwards")]))
+
+_add(Exercise(
+    "lstm", "an LSTM's backward through time: the gates, and the cell's own path c_(t-1) = "
+            "c_t's gradient times f",
+    "LSTM", _lib_lstm, "scratchnet.layers.LSTM(3, 3)",
+    lambda rng: rng.standard_normal((2, 3, 3)), args=(3, 3),
+    tutorial="tutorials/23_recurrent_networks.py", source="scratchnet/layers/recurrent.py",
+    hints={"dx": "carry two gradients back, dh and dc: dc += dh * o * (1 - tanh(c_t)**2); the "
+                 "gates' gradients come from dc (and do from dh); then dh_(t-1) = da_t @ Wh.T "
+                 "AND dc_(t-1) = dc * f: the cell has its own path back",
+           "Wx": f"dWx = sum_t x_t.T @ da_t, with da_t the four gate blocks side by side "
+                 f"(i, f, g, o): {_RECURRENT_SUMS}",
+           "Wh": f"dWh = sum_t h_(t-1).T @ da_t: {_RECURRENT_SUMS}",
+           "b": f"db = sum_t da_t.sum(axis=0): {_RECURRENT_SUMS}"},
+    mistakes=[Mistake("dx", lambda c: _lstm_dx(c, carry_c=False),
+                      "you dropped the cell's path back: besides dh_(t-1) = da_t @ Wh.T, the "
+                      "cell passes dc_(t-1) = dc_t * f_t to the step before")]))
+
+_add(Exercise(
+    "attention", "scaled dot-product attention's backward: two matrix products and softmax's "
+                 "Jacobian, row by row",
+    "MultiHeadSelfAttention", _lib_attention, "scratchnet.layers.MultiHeadSelfAttention(4, 2)",
+    lambda rng: rng.standard_normal((2, 3, 4)), args=(4, 2),
+    tutorial="", source="scratchnet/kernels/attention_reference.py",
+    hints={"dx": "dV = A^T dO and dA = dO V^T; through the softmax, row by row, "
+                 "dS = A * (dA - sum(dA * A, axis=-1, keepdims=True)); then dQ = dS K * scale "
+                 "and dK = dS^T Q * scale",
+           **{k: "the projections' backward is given: if dQ, dK or dV is wrong, so is "
+                 "this" for k in ("Wq", "Wk", "Wv", "bq", "bk", "bv")}},
+    mistakes=[Mistake("dx", lambda c: _attention_dx(c, full_jacobian=False),
+                      "dS = A * dA keeps only the diagonal of softmax's Jacobian. Every S_j "
+                      "moves every A_i of its row: dS = A * (dA - sum(dA * A) over the row)")]))
 
 
 def get_exercise(name: str) -> Exercise:
