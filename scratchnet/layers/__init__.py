@@ -11,4 +11,7 @@ from scratchnet.layers.dropout import Dropout
 from scratchnet.layers.normalization import BatchNorm1D, BatchNorm2D, LayerNorm
 from scratchnet.layers.residual import Residual
 from scratchnet.layers.embedding import Embedding, GlobalAvgPool1D
+from scratchnet.layers.attention import (FixedMask, MultiHeadSelfAttention, PositionalEncoding,
+                                        TimeDistributed, TransformerEncoderBlock,
+                                        sinusoidal_encoding)
 from scratchnet.layers.recurrent import GRU, LSTM, SimpleRNN
