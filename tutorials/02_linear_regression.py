@@ -230,6 +230,11 @@ lesson.save(fig, "02_history.png")
 #   and the checks that raise TrainingDiverged.
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get dense`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check dense.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters).
+#
 # ### Exercise 1
 # Standardize the area, x_s = (area - mean) / std, and build A_s = [x_s, 1]. Compute the
 # Hessian 2/N A_sᵀA_s, its eigenvalues and the learning-rate limit, then count the steps of the

@@ -342,6 +342,11 @@ print(f"library gradient vs -X^T (t - y) / N: largest difference "
 #   `gradcheck/numeric.py` for the step size h = cbrt(eps) * max(1, |w|).
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get sigmoid`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check sigmoid.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters).
+#
 # ### Exercise 1
 # Fisher scoring is Newton's method here: show that the curvature of E is X^T W X. Write
 # hess(beta) = X^T diag(y (1 - y)) X for the four features and compare it with central

@@ -304,6 +304,11 @@ lesson.save(fig, "06_confusion_matrix.png")
 #   of the saturated rows above.
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get softmax_cross_entropy`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check softmax_cross_entropy.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters).
+#
 # ### Exercise 1
 # Write `softmax_jvp(p, dp)`, the product J^T dp for a batch of rows, without building J
 # (work out sum_i dp_i p_i (delta_ij - p_j) by hand). Gradcheck it with

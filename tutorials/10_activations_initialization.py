@@ -269,6 +269,11 @@ lesson.save(fig, "10_dead_relus.png")
 # - `scratchnet/plot.py`: `plot_gradient_flow`, bars for one traced batch on a log axis.
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get relu`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check relu.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters).
+#
 # ### Exercise 1
 # For a stack of 10 Dense(64, 64) layers *without* activations, predict the std of the last
 # layer's output from the printed factors: std(x) * (fan_in * Var(W)) ** (10 / 2), for the

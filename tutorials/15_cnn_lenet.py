@@ -401,6 +401,11 @@ print(f"saved figures: {', '.join(names)} in {lesson.out_dir()}")
 # - `scratchnet/kernels/geometry.py`: `out_size`, the formula of section 2.
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get conv2d`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check conv2d.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters). The same for `maxpool2d`.
+#
 # ### Exercise 1
 # Stride 2. With stride s the forward reads xp[i*s + kh, j*s + kw], so dL/dx is the full
 # convolution of dout with s - 1 zeros inserted between its entries. Write

@@ -237,6 +237,11 @@ lesson.save(fig, "21_batchnorm.png")
 # - `scratchnet/layers/base.py`: `buffers`, which optimizers never touch.
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get batchnorm`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check batchnorm.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters).
+#
 # ### Exercise 1
 # In eval mode batch norm is a fixed affine map, so it can be folded into the Dense layer
 # before it: W' = W * g and b' = (b - running_mean) * g + beta, with

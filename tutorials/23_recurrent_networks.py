@@ -250,6 +250,11 @@ lesson.save(fig, "23_accuracy.png")
 # - `scratchnet/datasets/headlines.py`: `_order_headlines`, the word-order grammar.
 #
 # ## Exercises
+# First, write this lesson's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get rnn`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check rnn.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters). The same for `lstm`.
+#
 # ### Exercise 1
 # Replace the LSTM by a `GRU` (same DIM and HIDDEN; `sequence_model(GRU)`), train it the same
 # way and reach a test accuracy above 0.95 on the word-order headlines. Print the two models'
