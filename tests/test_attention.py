@@ -281,6 +281,19 @@ def test_attention_matches_torch(torch):
     np.testing.assert_allclose(ours.grads["bo"], theirs.out_proj.bias.grad.numpy(), rtol=1e-10)
 
 
+@pytest.mark.torch
+def test_all_padding_row_is_nan_in_torch_and_the_output_bias_in_ours(torch):
+    """The documented difference: torch's softmax over no key at all gives NaN."""
+    ours = MultiHeadSelfAttention(4, 2, rng=0)
+    theirs = torch.nn.MultiheadAttention(4, 2, batch_first=True).double()
+    x = np.random.default_rng(17).normal(size=(1, 3, 4))
+    nothing = np.zeros((1, 3), bool)
+    yt, _ = theirs(*(torch.tensor(x),) * 3, key_padding_mask=torch.tensor(~nothing))
+    assert torch.isnan(yt).all()
+    y = ours.forward(x, mask=nothing)
+    np.testing.assert_array_equal(y, np.broadcast_to(ours.params["bo"], y.shape))
+
+
 # ----- PositionalEncoding and TimeDistributed -----------------------------------------------------
 def test_positional_encoding_formula_gradient_and_any_length():
     pe = sinusoidal_encoding(50, 7)

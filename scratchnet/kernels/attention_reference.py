@@ -99,18 +99,26 @@ def masked_softmax(s: np.ndarray, allowed) -> np.ndarray:
     A[i, j] = exp(s_ij - m_i) [allowed_ij] / sum_j' exp(s_ij' - m_i) [allowed_ij'], with m_i
     the largest ALLOWED score of row i (so no exponent is positive and nothing overflows).
     A row with no allowed key gives zeros (its sum would be 0/0). Returns a new array."""
-    if allowed is None:
-        a = s - s.max(axis=-1, keepdims=True)
-        np.exp(a, out=a)
-        a /= a.sum(axis=-1, keepdims=True)
-        return a
-    a = np.where(allowed, s, -np.inf)                       # M = -inf where not allowed
+    return _masked_softmax_inplace(np.array(s, copy=True), allowed)
+
+
+def _masked_softmax_inplace(a: np.ndarray, allowed) -> np.ndarray:
+    """masked_softmax, computed in the array a itself (forward's own scores)."""
+    if allowed is not None:
+        np.copyto(a, -np.inf, where=~allowed)               # M = -inf where not allowed
     top = a.max(axis=-1, keepdims=True)
-    top[np.isneginf(top)] = 0                               # a row with no allowed key
+    empty = None
+    if allowed is not None:
+        empty = np.isneginf(top)                            # rows with no allowed key
+        empty = empty if empty.any() else None
+        if empty is not None:
+            top[empty] = 0                                  # so that -inf - top stays -inf
     a -= top
     np.exp(a, out=a)                                        # exp(-inf) = 0 exactly
     total = a.sum(axis=-1, keepdims=True)
-    a /= np.where(total == 0, 1, total)                     # 0 / 1 = 0 in an empty row
+    if empty is not None:
+        total[empty] = 1                                    # 0 / 1 = 0 in an empty row
+    a /= total
     return a
 
 
@@ -128,7 +136,7 @@ def forward(q, k, v, mask=None, causal: bool = False):
     s = q @ np.swapaxes(k, -1, -2)                          # (..., Tq, Tk)
     s *= q.dtype.type(scale)
     allowed = allowed_mask(mask, bool(causal), s.shape)
-    a = masked_softmax(s, allowed)
+    a = _masked_softmax_inplace(s, allowed)                 # s becomes A
     out = a @ v                                             # (..., Tq, d_v)
     return out, AttentionCache(q=q, k=k, v=v, weights=a, allowed=allowed, scale=scale)
 
