@@ -317,6 +317,11 @@ print(f"gradcheck TransformerEncoderBlock, eval mode: {report.status}, max error
 #   with `padding_idx` to every layer with `supports_mask`.
 #
 # ## Exercises
+# First, write attention's backward yourself: fetch a skeleton with
+# `python -m scratchnet.exercises get attention`, fill in its backward, and check it with
+# `python -m scratchnet.exercises check attention.py` (a gradcheck, and a comparison with the
+# library's own layer on the same parameters).
+#
 # ### Exercise 1
 # Write the additive mask of the paper: scores + M with M = 0 at real keys and -1e9 at padded
 # ones, then a plain softmax. On x (2, 5, 4) with the padding mask of this lesson (sentence 0:

@@ -348,7 +348,7 @@ _add(Exercise(
                  "Jacobian, row by row",
     "MultiHeadSelfAttention", _lib_attention, "scratchnet.layers.MultiHeadSelfAttention(4, 2)",
     lambda rng: rng.standard_normal((2, 3, 4)), args=(4, 2),
-    tutorial="", source="scratchnet/kernels/attention_reference.py",
+    tutorial="tutorials/28_attention.py", source="scratchnet/kernels/attention_reference.py",
     hints={"dx": "dV = A^T dO and dA = dO V^T; through the softmax, row by row, "
                  "dS = A * (dA - sum(dA * A, axis=-1, keepdims=True)); then dQ = dS K * scale "
                  "and dK = dS^T Q * scale",
