@@ -38,6 +38,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     env = dict(os.environ, SCRATCHNET_OUT=os.path.abspath(args.out))
     env.setdefault("MPLBACKEND", "Agg")
+    # small matrix products: OpenBLAS's threads only wait for each other (as in the tests)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     if args.fast:
         env["SCRATCHNET_FAST"] = "1"
     failed = []

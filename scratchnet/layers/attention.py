@@ -27,12 +27,13 @@ import threading
 import numpy as np
 
 from scratchnet import initializers
+from scratchnet._checks import drop_probability, positive_int
 from scratchnet._config import as_rng, get_default_dtype
 from scratchnet.kernels import attention_reference as sdpa
 from scratchnet.layers.activations import ReLU
 from scratchnet.layers.base import Layer, check_array
-from scratchnet.layers.dense import Dense, positive_int
-from scratchnet.layers.dropout import Dropout, _check_p
+from scratchnet.layers.dense import Dense
+from scratchnet.layers.dropout import Dropout
 from scratchnet.layers.normalization import LayerNorm
 from scratchnet.layers.residual import Residual
 
@@ -358,7 +359,7 @@ class TransformerEncoderBlock(Layer):
         from scratchnet.model import Sequential      # model.py imports the layers package
         self.d_model = positive_int(self.name, "d_model", d_model)
         self.d_ff = positive_int(self.name, "d_ff", d_ff)
-        self.p = _check_p(self.name, dropout)
+        self.p = drop_probability(self.name, dropout)
         self.norm_first = bool(norm_first)
         rng = as_rng(rng)
         seed = lambda: int(rng.integers(2**63))              # noqa: E731

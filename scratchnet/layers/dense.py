@@ -13,16 +13,8 @@ import numpy as np
 
 from scratchnet import initializers
 from scratchnet._config import as_rng, get_default_dtype
+from scratchnet._checks import positive_int  # noqa: F401  (also importable from here, as before)
 from scratchnet.layers.base import Layer, check_array
-
-
-def positive_int(who: str, what: str, value) -> int:
-    """Return value as an int if it is an int >= 1, else raise ValueError/TypeError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{who}: expected {what} to be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{who}: expected {what} to be a positive int, got {value}")
-    return int(value)
 
 
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):

@@ -6,20 +6,11 @@ at test time). The mask drawn in forward is kept for backward.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from scratchnet._checks import drop_probability
 from scratchnet._config import as_rng
 from scratchnet.layers.base import Layer
-
-
-def _check_p(who: str, p) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: expected p (the drop probability) to be a number, got {p!r}")
-    if not (math.isfinite(p) and 0 <= p < 1):
-        raise ValueError(f"{who}: expected p (the drop probability) in [0, 1), got {p!r}")
-    return float(p)
 
 
 class Dropout(Layer):
@@ -36,7 +27,7 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, rng=None, *, name: str | None = None):
         super().__init__(name)
-        self.p = _check_p(self.name, p)
+        self.p = drop_probability(self.name, p)
         self._rng = as_rng(rng)
 
     def reseed(self, seed) -> None:

@@ -26,11 +26,11 @@ import math
 import numpy as np
 
 from scratchnet import initializers
+from scratchnet._checks import positive_int
 from scratchnet._config import get_default_dtype
 from scratchnet.kernels import batchnorm_numba, batchnorm_reference
 from scratchnet.kernels.backend import check_backend, get_backend
 from scratchnet.layers.base import Layer
-from scratchnet.layers.dense import positive_int
 
 
 def batchnorm_forward(x, gamma, beta, eps=1e-5, mean=None, var=None):

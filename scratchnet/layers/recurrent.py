@@ -66,9 +66,9 @@ import os
 import numpy as np
 
 from scratchnet import initializers
+from scratchnet._checks import positive_int
 from scratchnet._config import as_rng, get_default_dtype
 from scratchnet.layers.base import Layer, check_array
-from scratchnet.layers.dense import positive_int
 
 
 def _orthogonal(rng, n: int, dtype) -> np.ndarray:
