@@ -73,4 +73,5 @@ CLAIMS = [
      lambda m: float(m[1]) > 3 * float(m[2])),
     # RESULTS.md really has no CUDA timings: if a GPU run adds some, section 5 must use them
     (r"^CUDA timings in benchmarks/RESULTS.md: none", lambda m: "No GPU has been lent" in RESULTS),
+    (r"^saved figure: (.+20_backends\.png)$", file_exists),
 ]
