@@ -6,10 +6,13 @@ alternating blocks of calls, so that both see about the same background load.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
 import statistics
+import subprocess
+import sys
 import time
 
 
@@ -182,3 +185,29 @@ def numba_cache_state() -> str:
         pattern = os.path.join(base, "*.nbi")
     n = len(glob.glob(pattern, recursive=True))
     return f"numba cache {base}: {n} index files ({'warm' if n else 'cold: empty'})"
+
+
+# ----- one library per process: the child runner the issue-11/12 benchmarks share ----------------
+def run_child(script: str, which: str, threads: int, repeats: int, extra_env=None) -> dict:
+    """Run `script --child WHICH --threads T --repeats R` in a fresh interpreter, with the
+    thread counts of OpenMP, OpenBLAS and MKL set to T, and return the JSON object that is
+    the last line it prints (case -> timing). One library per process: their thread pools
+    never meet (RESULTS.md, "Method")."""
+    env = dict(os.environ, **(extra_env or {}))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    cmd = [sys.executable, os.path.abspath(script), "--child", which, "--threads", str(threads),
+           "--repeats", str(repeats)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def torch_version(skip: bool) -> str | None:
+    """torch's version, or None when `skip` (--quick, --no-torch) or torch is not installed."""
+    if skip:
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__

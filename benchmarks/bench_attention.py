@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -40,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import machine_lines, ratio, table  # noqa: E402
+import _timing  # noqa: E402
 
 OURS = ("mhsa", "mhsa_causal", "block")
 TORCH = ("mhsa_weights", "mhsa_fused", "mhsa_causal_weights", "mhsa_causal_fused", "block")
@@ -152,24 +152,11 @@ def child(args) -> None:
 
 
 def run_child(args, which: str) -> dict:
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(args.threads)
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", which, "--threads",
-           str(args.threads), "--repeats", str(args.repeats)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _timing.run_child(__file__, which, args.threads, args.repeats)
 
 
 def torch_available(args) -> str | None:
-    """torch's version, or None (not installed, --quick or --no-torch)."""
-    if args.quick or args.no_torch:
-        return None
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch.__version__
+    return _timing.torch_version(args.quick or args.no_torch)
 
 
 def rows_of(args, ours: dict, theirs: dict) -> list:

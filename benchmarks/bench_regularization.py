@@ -33,13 +33,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import machine_lines, paired_median_ms, ratio, table  # noqa: E402
+import _timing  # noqa: E402
 
 CASES = ("bn", "bn_reference", "resnet", "dropout")
 KEEP_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 31)}
@@ -173,24 +173,11 @@ def child(args) -> None:
 
 
 def run_child(args, which: str, extra_env=None) -> dict:
-    env = dict(os.environ, **(extra_env or {}))
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(args.threads)
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", which, "--threads",
-           str(args.threads), "--repeats", str(args.repeats)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _timing.run_child(__file__, which, args.threads, args.repeats, extra_env)
 
 
 def torch_available(args) -> str | None:
-    """torch's version, or None (not installed, --quick or --no-torch)."""
-    if args.quick or args.no_torch:
-        return None
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch.__version__
+    return _timing.torch_version(args.quick or args.no_torch)
 
 
 def main(argv=None) -> None:
