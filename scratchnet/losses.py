@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet.layers.activations import sigmoid, softmax, softmax_jacobian
-from scratchnet.layers.base import check_array
+from scratchnet.layers.base import ForwardCache, check_array, check_same_thread
 
 # Probabilities are clipped to [EPS, 1 - EPS] before a log, so log(0) never happens.
 EPS = 1e-7
@@ -104,11 +104,15 @@ class Loss:
 
     # ----- helpers for subclasses ---------------------------------------------------------
     def _save(self, **cache) -> None:
-        self._cache = cache
+        """Keep what backward needs, and which thread ran this forward (as layers do)."""
+        self._cache = ForwardCache(cache)
 
     def _load(self) -> dict:
+        """The last forward's cache; RuntimeError before any forward, or when another thread
+        ran it (one loss object shared by two training threads would mix their batches)."""
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
+        check_same_thread(self.name, self._cache)
         return self._cache
 
     def _check_pred(self, y_pred, ndim=None) -> np.ndarray:

@@ -195,3 +195,23 @@ def test_a_layer_shared_by_two_models_gets_each_models_own_cache():
         np.testing.assert_array_equal(got[0], want[0])
         for key in want[1]:
             np.testing.assert_array_equal(got[1][key], want[1][key], err_msg=key)
+
+
+def test_a_loss_refuses_the_backward_of_another_threads_forward():
+    import threading
+    from scratchnet.losses import MSE
+    loss = MSE()
+    loss.forward(np.zeros((2, 3)), np.ones((2, 3)))
+    errors = []
+
+    def other():
+        try:
+            loss.backward()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    worker.join()
+    assert errors and "another" in errors[0] and "MSE" in errors[0]
+    assert loss.backward().shape == (2, 3)            # the thread that ran forward may
