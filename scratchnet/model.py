@@ -413,8 +413,14 @@ class Sequential(Layer):
             mask = layer.compute_mask(x_in, mask)
             shapes.append(x.shape)
             caches.append(layer._cache)
-        self.save_cache(out_shapes=shapes, layer_caches=caches)
+        self.save_cache(out_shapes=shapes, layer_caches=caches, out_mask=mask)
         return x
+
+    supports_mask = True     # nested in a model or a Residual, it takes the mask on
+
+    def compute_mask(self, x, mask=None):
+        """The mask after the last layer, as the forward that just ran left it."""
+        return self._cache["out_mask"] if self._cache else mask
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """dy = dL/dy (the shape of the last output) -> dL/dx (the shape of the input).

@@ -396,7 +396,15 @@ def test_block_computes_the_post_norm_and_pre_norm_formulas():
             h = n1.forward(x + a.forward(x, mask=mask))
             want = n2.forward(h + FF(h))
         np.testing.assert_allclose(block.forward(x, mask=mask), want, rtol=1e-12)
-        assert a._bound_masks == {}                               # the mask does not linger
+        # the mask does not linger: the next forward without one attends to every key
+        if norm_first:
+            h = x + a.forward(n1.forward(x))
+            plain = h + FF(n2.forward(h))
+        else:
+            h = n1.forward(x + a.forward(x))
+            plain = n2.forward(h + FF(h))
+        np.testing.assert_allclose(block.forward(x), plain, rtol=1e-12)
+        assert not np.allclose(plain, want)
 
 
 def test_block_parts_are_reached_by_freeze_summary_and_save_load(tmp_path):

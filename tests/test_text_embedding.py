@@ -197,3 +197,19 @@ def test_no_single_word_gives_the_label_but_a_hidden_layer_learns_it():
                   epochs=15, rng=0, verbose=0)
         accuracy[name] = model.evaluate(ids[800:], y[800:])["accuracy"]
     assert accuracy["linear"] < 0.65 and accuracy["hidden"] > 0.95, accuracy
+
+
+def test_the_mask_goes_through_residual_and_nested_sequential():
+    from scratchnet.layers import MultiHeadSelfAttention, Residual
+    ids = np.array([[3, 4, 0, 0], [5, 2, 1, 0]])
+    more = np.concatenate([ids, np.zeros((2, 3), dtype=ids.dtype)], axis=1)
+    nested = Sequential([Embedding(6, 4, padding_idx=0, rng=0),
+                         Sequential([Residual(MultiHeadSelfAttention(4, 2, rng=1)),
+                                     GlobalAvgPool1D()]),
+                         Dense(4, 2, rng=2)])
+    # padded keys get no attention and padded positions no share of the mean, however many
+    np.testing.assert_allclose(nested.predict(ids), nested.predict(more), atol=1e-12)
+    nested.forward(ids)
+    assert nested.layers[1].compute_mask(None, ids != 0) is None   # pooled: no time axis left
+    report = gradcheck.check_model(nested, CategoricalCrossEntropy(), ids, np.array([0, 1]))
+    assert report.passed, str(report)

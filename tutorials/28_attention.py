@@ -310,7 +310,7 @@ print(f"gradcheck TransformerEncoderBlock, eval mode: {report.status}, max error
 #   as one product, the reshape into heads (N, h, T, d_k), the concatenation) and its
 #   `backward` (x fed three projections, so dx is the sum of three terms);
 #   `sinusoidal_encoding`; `TransformerEncoderBlock` and how its mask reaches the attention
-#   inside a `Residual` (`bound_mask`).
+#   inside a `Residual` (`Residual.forward` hands it on to a block with `supports_mask`).
 # - `scratchnet/layers/residual.py` and `scratchnet/layers/normalization.py` (`LayerNorm`):
 #   the two pieces a transformer block wraps around each sub-layer.
 # - `scratchnet/model.py`: `Sequential.forward` carries the padding mask from an Embedding

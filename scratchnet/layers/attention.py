@@ -21,9 +21,6 @@ real token at all gives zero attention weights in every row, so its attention ou
 """
 from __future__ import annotations
 
-import contextlib
-import threading
-
 import numpy as np
 
 from scratchnet import initializers
@@ -104,32 +101,12 @@ class MultiHeadSelfAttention(Layer):
         for key in ("bq", "bk", "bv", "bo"):
             self.add_param(key, np.zeros(d, dtype=dtype))
         self.attention_weights: np.ndarray | None = None
-        self._bound_masks: dict[int, np.ndarray | None] = {}
-
-    @contextlib.contextmanager
-    def bound_mask(self, mask):
-        """`with attn.bound_mask(mask): ...` makes every forward in the body, in this thread,
-        that gets no mask of its own use `mask`. TransformerEncoderBlock uses it to reach the
-        attention inside a Residual, whose forward takes no mask."""
-        ident = threading.get_ident()
-        before = self._bound_masks.get(ident, None)
-        had = ident in self._bound_masks
-        self._bound_masks[ident] = mask
-        try:
-            yield self
-        finally:
-            if had:
-                self._bound_masks[ident] = before
-            else:
-                self._bound_masks.pop(ident, None)
 
     def forward(self, x: np.ndarray, mask=None) -> np.ndarray:
         """x (N, T, d_model), mask None or (N, T) bool -> y (N, T, d_model)."""
         x = self.check_input(x, ndim=3, axis=2, size=self.d_model).astype(self.dtype, copy=False)
         N, T, d = x.shape
         h, dk = self.n_heads, self.d_k
-        if mask is None:
-            mask = self._bound_masks.get(threading.get_ident())
         mask = check_padding_mask(self.name, mask, N, T)
         p = self.params
         # the three projections as one product: x (N*T, d) @ [Wq Wk Wv] (d, 3d)
@@ -346,8 +323,8 @@ class TransformerEncoderBlock(Layer):
                 Residual(Sequential([LayerNorm, TimeDistributed(FF), Dropout]))],
     so train()/eval(), freeze, reseed, summary()'s counts and save/load reach every part.
     The parts are also at hand: `attention`, `feed_forward` (the inner Sequential), `norm1`,
-    `norm2`. The mask reaches the attention inside its Residual through
-    MultiHeadSelfAttention.bound_mask.
+    `norm2`. The mask reaches the attention inside its Residual as everywhere else:
+    Residual and Sequential pass it on to the layers that take one (supports_mask).
     """
 
     supports_mask = True
@@ -391,9 +368,8 @@ class TransformerEncoderBlock(Layer):
         """x (N, T, d_model), mask None or (N, T) bool -> y (N, T, d_model)."""
         x = self.check_input(x, ndim=3, axis=2, size=self.d_model).astype(self.dtype, copy=False)
         mask = check_padding_mask(self.name, mask, x.shape[0], x.shape[1])
-        with self.attention.bound_mask(mask):
-            for part in self.parts:
-                x = part.forward(x)
+        for part in self.parts:
+            x = part.forward(x, mask=mask) if part.supports_mask else part.forward(x)
         self.save_cache(shape=x.shape, caches=[part._cache for part in self.parts])
         return x
 

@@ -27,6 +27,11 @@ def _shape_text(shape) -> str:
     return "(" + ", ".join(["N"] + [str(d) for d in shape[1:]]) + ")"
 
 
+def _forward(layer: Layer, x, mask):
+    """layer.forward(x), with the mask for a layer that takes one."""
+    return layer.forward(x, mask=mask) if layer.supports_mask else layer.forward(x)
+
+
 class Residual(Layer):
     """y = block(x) + shortcut(x): a block with a skip connection around it.
 
@@ -63,19 +68,26 @@ class Residual(Layer):
         self.block = block
         self.shortcut = shortcut
 
+    supports_mask = True     # a padding mask goes on to the paths that take one
+
     def children(self) -> list[Layer]:
         return [self.block] if self.shortcut is None else [self.block, self.shortcut]
+
+    def compute_mask(self, x, mask=None):
+        """The output has the block's shape, so its mask is the block's."""
+        return self.block.compute_mask(x, mask)
 
     @property
     def dtype(self) -> np.dtype:
         """The block's dtype (the Residual has no parameters of its own)."""
         return self.block.dtype
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (N, ...) -> y = block(x) + shortcut(x), of the block's output shape."""
+    def forward(self, x: np.ndarray, mask=None) -> np.ndarray:
+        """x (N, ...) -> y = block(x) + shortcut(x), of the block's output shape. A padding
+        mask (N, T) is handed to the block and the shortcut when they take one."""
         x = check_array(self.name, x, dtype=self.dtype)
-        f = self.block.forward(x)
-        s = x if self.shortcut is None else self.shortcut.forward(x)
+        f = _forward(self.block, x, mask)
+        s = x if self.shortcut is None else _forward(self.shortcut, x, mask)
         if f.shape != s.shape:
             path = "the identity shortcut keeps" if self.shortcut is None else "the shortcut gives"
             hint = (" pass a projection as shortcut=, e.g. a 1x1 Conv2D (with the block's "
