@@ -250,6 +250,13 @@ def test_dense_known_values_and_pure_functions():
     np.testing.assert_allclose(dx2, dx)
     np.testing.assert_allclose(dW2, layer.grads["W"])
     np.testing.assert_allclose(db2, layer.grads["b"])
+    # out=: the same numbers, written into the arrays given, which are what it returns
+    dW3, db3 = np.full_like(dW2, np.nan), np.full_like(db2, np.nan)
+    dx3, dW4, db4 = dense_backward(dy, cache, out=(dW3, db3))
+    assert dW4 is dW3 and db4 is db3
+    np.testing.assert_array_equal(dx3, dx2)
+    np.testing.assert_array_equal(dW3, dW2)
+    np.testing.assert_array_equal(db3, db2)
 
 
 def test_dense_seed_reproduces_and_repr():

@@ -30,11 +30,12 @@ def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
     D, M = W.shape
     x = check_array(who, x, ndim=2, axis=1, size=D, what="x", dtype=W.dtype)
     b = check_array(who, b, ndim=1, axis=0, size=M, what="b", dtype=W.dtype)
-    y = x @ W + b
+    y = x @ W
+    y += b                  # y = x @ W + b, with b added in place: no second (N, M) array
     return y, (x, W)
 
 
-def dense_backward(dy: np.ndarray, cache):
+def dense_backward(dy: np.ndarray, cache, out=None):
     """Gradients of y = x @ W + b, given dy = dL/dy.
 
     Forward:  y = x @ W + b                 x: (N, D)  W: (D, M)  b: (M,)  y: (N, M)
@@ -42,7 +43,9 @@ def dense_backward(dy: np.ndarray, cache):
     Backward: dL/dx = dy @ W.T              (N, M) @ (M, D) -> (N, D)
               dL/dW = x.T @ dy              (D, N) @ (N, M) -> (D, M)
               dL/db = dy.sum(axis=0)        every row of y got the same b -> (M,)
-    Returns (dx, dW, db). Nothing given is changed.
+    out: None, or a pair of arrays (D, M) and (M,) that receive dW and db (the Dense layer
+         passes its grads: no new arrays, and no copy into grads afterwards).
+    Returns (dx, dW, db). Nothing given is changed, except the arrays in `out`.
     """
     x, W = cache
     dy = check_array("dense_backward", dy, ndim=2, what="dy", dtype=W.dtype)
@@ -50,8 +53,12 @@ def dense_backward(dy: np.ndarray, cache):
         raise ValueError(f"dense_backward: expected dy of shape {(x.shape[0], W.shape[1])} "
                          f"(the shape of y), got {dy.shape}")
     dx = dy @ W.T
-    dW = x.T @ dy
-    db = dy.sum(axis=0)
+    if out is None:
+        dW = x.T @ dy
+        db = dy.sum(axis=0)
+    else:                                   # the same two lines, written into out
+        dW = np.matmul(x.T, dy, out=out[0])
+        db = np.sum(dy, axis=0, out=out[1])
     return dx, dW, db
 
 
@@ -95,9 +102,7 @@ class Dense(Layer):
         dL/dx = dy @ W.T,  dL/dW = x.T @ dy,  dL/db = dy.sum(axis=0)."""
         cache = self.load_cache()
         dy = self.check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
-        dx, dW, db = dense_backward(dy, cache["cache"])
-        self.grads["W"][...] = dW
-        self.grads["b"][...] = db
+        dx, _, _ = dense_backward(dy, cache["cache"], out=(self.grads["W"], self.grads["b"]))
         return dx
 
     def __repr__(self) -> str:
