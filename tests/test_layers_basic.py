@@ -257,6 +257,16 @@ def test_dense_known_values_and_pure_functions():
     np.testing.assert_array_equal(dx3, dx2)
     np.testing.assert_array_equal(dW3, dW2)
     np.testing.assert_array_equal(db3, db2)
+    with pytest.raises(TypeError, match=r"dense_backward: expected out to be None or a pair"):
+        dense_backward(dy, cache, out=dW3)
+    with pytest.raises(ValueError, match=r"out\[0\] \(dW\).*\(2, 3\).*\(3, 2\)"):
+        dense_backward(dy, cache, out=(np.zeros((3, 2)), db3))
+    with pytest.raises(ValueError, match=r"out\[1\] \(db\).*float64.*float32"):
+        dense_backward(dy, cache, out=(dW3, db3.astype(np.float32)))
+    read_only = dW3.copy()
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match=r"out\[0\].*read-only"):
+        dense_backward(dy, cache, out=(read_only, db3))
 
 
 def test_dense_seed_reproduces_and_repr():

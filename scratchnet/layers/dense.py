@@ -57,9 +57,24 @@ def dense_backward(dy: np.ndarray, cache, out=None):
         dW = x.T @ dy
         db = dy.sum(axis=0)
     else:                                   # the same two lines, written into out
+        _check_out(out, W)
         dW = np.matmul(x.T, dy, out=out[0])
         db = np.sum(dy, axis=0, out=out[1])
     return dx, dW, db
+
+
+def _check_out(out, W):
+    """dense_backward's `out`: a pair of writable arrays shaped like W and b, in W's dtype."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"dense_backward: expected out to be None or a pair of arrays (dW, db), "
+                        f"got {type(out).__name__}")
+    for a, shape, what in zip(out, (W.shape, W.shape[1:]), ("out[0] (dW)", "out[1] (db)")):
+        if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != W.dtype \
+                or not a.flags.writeable:
+            got = f"a {'read-only ' if not a.flags.writeable else ''}{a.dtype} array of shape " \
+                  f"{a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+            raise ValueError(f"dense_backward: expected {what} to be a writable {W.dtype} array "
+                             f"of shape {shape}, got {got}")
 
 
 class Dense(Layer):
