@@ -108,9 +108,9 @@ def make_step(lib: str, kind: str, batch: int):
         from scratchnet.optimizers import SGD
         model, loss, opt = our_net(kind), CategoricalCrossEntropy(from_logits=True), SGD(lr=0.01)
 
-        def step():
+        def step():                 # as fit steps: x is data, no dL/dx (torch skips it too)
             loss.forward(model.forward(x), y)
-            model.backward(loss.backward())
+            model.backward(loss.backward(), need_dx=False)
             opt.step(model)
         return step, model
     import torch
@@ -165,9 +165,9 @@ def child_profile(a: dict) -> dict:
     if a["lib"] == "ours":
         for i, layer in enumerate(layers):
             for method, m in (("forward", "fwd"), ("backward", "bwd")):
-                def wrapped(arg, _f=getattr(layer, method), _key=(i, m)):
+                def wrapped(arg, _f=getattr(layer, method), _key=(i, m), **kw):
                     t0 = clock()
-                    out = _f(arg)
+                    out = _f(arg, **kw)
                     rec[_key].append(1e3 * (clock() - t0))
                     return out
                 setattr(layer, method, wrapped)          # Sequential calls getattr(layer, ...)

@@ -133,7 +133,7 @@ class _Target:
     terms(): an array whose sum is L at the current values of x and of the params (both
     perturbed in place by the finite differences): g * y for a layer, the per-example losses
     for a model. Terms let separate kinks be told apart (see numeric.finite_differences).
-    run(dy): reseed, forward, backward(dy) -> (y, dx, grads, changed, moved).
+    run(dy, **kw): reseed, forward, backward(dy, **kw) -> (y, dx, grads, changed, moved).
     """
 
     def __init__(self, layer, x, seed, terms, loose_kinks=False):
@@ -152,7 +152,7 @@ class _Target:
     def index_input(self) -> bool:
         return bool(getattr(self.layer, "input_is_index", False))
 
-    def run(self, dy):
+    def run(self, dy, **backward_kwargs):
         """One forward and backward(dy); params are put back afterwards if backward moved them."""
         saved = {name: owner.params[key].copy() for name, owner, key in self.slots}
         x0, dy0 = self.x.copy(), np.array(dy, copy=True)
@@ -161,7 +161,7 @@ class _Target:
         self.forward_changed_x = self.forward_changed_x or not _same(self.x, x0)
         self.x[...] = x0
         y0 = np.array(y, copy=True)
-        dx = self.layer.backward(dy)
+        dx = self.layer.backward(dy, **backward_kwargs)
         grads = {name: np.array(owner.grads.get(key), dtype=np.float64, copy=True)
                  for name, owner, key in self.slots}
         changed = [w for w, now, before in (("x", self.x, x0), ("y", y, y0), ("dy", dy, dy0))
@@ -212,7 +212,19 @@ def _structural(t: _Target, g) -> tuple[list[Check], object, dict]:
                         "two runs with reseed(seed) gave different y, dx or grads: a random layer "
                         "must draw from a generator that reseed(seed) resets; grads must be set, "
                         "not accumulated"))
+    if getattr(t.layer, "can_skip_dx", False):
+        checks.append(_skip_dx_check(t, g, grads))
     return checks, dx, grads
+
+
+def _skip_dx_check(t: _Target, g, grads) -> Check:
+    """A layer that can_skip_dx: backward(g, need_dx=False) returns None and the same grads."""
+    _, dx, grads_skip, changed, moved = t.run(g.copy(), need_dx=False)
+    wrong = [] if dx is None else [f"it returned {_describe(dx)}, not None"]
+    wrong += [f"grads of {k} differ" for k in grads if not _close(grads_skip[k], grads[k])]
+    wrong += [f"it changed {', '.join(changed + moved)}"] if changed or moved else []
+    return Check("backward(dy, need_dx=False) returns None and the same grads", not wrong,
+                 "; ".join(wrong))
 
 
 def _describe(a) -> str:

@@ -50,7 +50,7 @@ import numpy as np
 from scratchnet import callbacks as callbacks_module
 from scratchnet import losses, metrics as metrics_module, optimizers
 from scratchnet._config import as_rng, get_default_dtype
-from scratchnet.layers.base import Layer, check_array, iter_layers
+from scratchnet.layers.base import Layer, check_array, check_need_dx, iter_layers
 # Writing and reading files (atomic writes, the careful .npz reader) live in scratchnet/io.py.
 # atomic_write, atomic_write_bytes and read_npz are not used here: they stay importable from
 # scratchnet.model, where they were first.
@@ -417,12 +417,13 @@ class Sequential(Layer):
         return x
 
     supports_mask = True     # nested in a model or a Residual, it takes the mask on
+    can_skip_dx = True       # backward(dy, need_dx=False): see backward
 
     def compute_mask(self, x, mask=None):
         """The mask after the last layer, as the forward that just ran left it."""
         return self._cache["out_mask"] if self._cache else mask
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dy: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
         """dy = dL/dy (the shape of the last output) -> dL/dx (the shape of the input).
 
         Forward:  y = f_L(... f_1(x))                 h_0 = x, h_i = f_i(h_{i-1}), y = h_L
@@ -430,14 +431,29 @@ class Sequential(Layer):
                   dL/dh_{i-1} = layer_i.backward(dL/dh_i)     for i = L, ..., 1
                   each layer also fills its own grads on the way; dL/dx = dL/dh_0.
 
+        need_dx=False (what fit uses: x is data, nothing needs dL/dx): the chain stops at the
+        first layer with parameters, p. Layers before p have no grads to fill and are not run
+        backward; layer p is asked for its grads only (backward(dy, need_dx=False)) if it
+        can_skip_dx, as Dense and Conv2D can. Every layer's grads come out the same; returns None.
+
         Each layer first gets back the cache of THIS model's last forward: a layer shared with
         another model (module docstring, "Sharing a layer") may have run a forward there since.
         """
+        need_dx = check_need_dx(self.name, need_dx)
         caches = self.load_cache()["layer_caches"]
-        for i in reversed(range(len(self.layers))):
-            self.layers[i]._cache = caches[i]
-            dy = self._run(i, self.layers[i], "backward", dy)
-        return dy
+        first = 0 if need_dx else self._first_with_params()
+        for i in reversed(range(first, len(self.layers))):
+            layer = self.layers[i]
+            layer._cache = caches[i]
+            if i == first and not need_dx and layer.can_skip_dx:
+                dy = self._run(i, layer, "backward", dy, need_dx=False)
+            else:
+                dy = self._run(i, layer, "backward", dy)
+        return dy if need_dx else None
+
+    def _first_with_params(self) -> int:
+        """The position of the first layer holding parameters (len(self) if none does)."""
+        return next((i for i, layer in enumerate(self.layers) if layer.n_params), len(self.layers))
 
     @contextlib.contextmanager
     def _eval_mode(self):
@@ -584,6 +600,9 @@ class Sequential(Layer):
                     penalty(model) is added to each batch's training loss (the logged "loss"
                     includes it; validation and evaluate measure the data loss alone) and
                     its add_gradients(model) to the gradients after backward.
+        Each step is forward, loss, backward(dy, need_dx=False), optimizer step: x is data, so
+        the first layer's dL/dx is not computed, and layers before the first one with
+        parameters get no backward call (the grads are those of the plain backward).
         Raises TrainingDiverged if the outputs or the loss become NaN or inf (or, at the end of
         an epoch, a parameter), naming the epoch and batch; NumPy's overflow warnings are then
         silenced, as the error says it all.
@@ -740,7 +759,7 @@ class Sequential(Layer):
                     value += regularizer.penalty(self)
                 if not math.isfinite(value):
                     self._diverged(f"the loss became {value}", epoch, b, info)
-                self.backward(self.loss.backward())
+                self.backward(self.loss.backward(), need_dx=False)    # x is data: no dL/dx
                 if regularizer is not None:
                     regularizer.add_gradients(self)
                 self.optimizer.step(self)

@@ -63,8 +63,22 @@ def _compare_conv(backend, case):
     for g_f, g_r in zip(fast.backward(dout, cache_f), ref.backward(dout, cache_r)):
         assert g_f.dtype == x.dtype and g_f.shape == g_r.shape
         np.testing.assert_allclose(g_f, g_r, **tol)
+    _compare_without_dx(ref, fast, dout, cache_r, cache_f,
+                        lambda f, r, what: np.testing.assert_allclose(f, r, **tol, err_msg=what))
     for before, after in zip(saved, (x, W, b, dout)):
         np.testing.assert_array_equal(before, after)          # nothing given was changed
+
+
+def _compare_without_dx(ref, fast, dout, cache_r, cache_f, assert_same):
+    """backward(..., need_dx=False) on both backends: dx is None, dW and db as with dx (the
+    reference's full backward is the yardstick, so a dW-only kernel is held to it too)."""
+    _, dW_r, db_r = ref.backward(dout, cache_r)
+    for name, kernel, cache in (("reference", ref, cache_r), ("fast", fast, cache_f)):
+        dx, dW, db = kernel.backward(dout, cache, need_dx=False)
+        assert dx is None, f"{name}: need_dx=False returned a dx"
+        assert dW.dtype == dW_r.dtype and db.dtype == db_r.dtype
+        assert_same(dW, dW_r, f"{name} dW without dx")
+        assert_same(db, db_r, f"{name} db without dx")
 
 
 @given(conv_cases())
@@ -275,6 +289,8 @@ def _compare_conv_nonfinite(backend, case):
     grads_r, grads_f = ref.backward(dout, cache_r), fast.backward(dout, cache_f)
     for name, g_f, g_r in zip(("dx", "dW", "db"), grads_f, grads_r):
         _assert_same_nonfinite(g_f, g_r, tol, f"conv {name}")
+    _compare_without_dx(ref, fast, dout, cache_r, cache_f,
+                        lambda f, r, what: _assert_same_nonfinite(f, r, tol, what))
 
 
 @nan_on_purpose

@@ -365,10 +365,13 @@ def test_every_target_is_checked_before_the_first_update(bad_at):
 
 class OrderProbe(Layer):
     """y = x; records, for every backward (so only for training steps), the mode it ran in and
-    the rows of the batch."""
+    the rows of the batch. It holds a parameter (unused, its grad stays 0): fit runs backward
+    only from the first layer with parameters on (Sequential.backward, need_dx=False), and
+    this probe must be in that chain."""
 
     def __init__(self):
         super().__init__()
+        self.add_param("unused", np.zeros(1))
         self.steps = []
 
     def forward(self, x):

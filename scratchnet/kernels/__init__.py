@@ -3,7 +3,8 @@
 One module per op per backend, each a pair of pure functions that knows nothing of layers:
 
     conv_{reference,numba,cuda}      forward(x, W, b, stride, padding, dilation) -> (out, cache)
-                                     backward(dout, cache) -> (dx, dW, db)
+                                     backward(dout, cache, need_dx=True) -> (dx, dW, db)
+                                     (need_dx=False: dx is None, and is not computed)
     maxpool_{...}, avgpool_{...}     forward(x, kernel, stride, padding) -> (out, cache)
                                      backward(dout, cache) -> dx
 

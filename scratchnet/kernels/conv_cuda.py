@@ -133,16 +133,19 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     return out, (d_x, d_W, x.shape, W.dtype, stride, padding, dilation, out.shape)
 
 
-def backward(dout, cache):
-    """(dx, dW, db) given dout (N, C_out, H', W'); derivation in conv_reference.backward."""
+def backward(dout, cache, need_dx=True):
+    """(dx, dW, db) given dout (N, C_out, H', W'); derivation in conv_reference.backward.
+    need_dx=False: the dx kernel does not run and dx is None."""
     d_x, d_W, x_shape, dtype, stride, padding, dilation, out_shape = cache
     dout = check_dout("conv_cuda.backward", dout, out_shape, dtype)
     d_dout = cuda.to_device(dout)
-    d_dx = cuda.device_array(x_shape, dtype=dtype)
     d_dW = cuda.device_array(d_W.shape, dtype=dtype)
     d_db = cuda.device_array((d_W.shape[0],), dtype=dtype)
     ints = _ints(stride, padding, dilation)
-    _dx[_grid(d_dx.size), THREADS](d_dout, d_W, d_dx, *ints)
     _dW[_grid(d_dW.size), THREADS](d_dout, d_x, d_dW, *ints)
     _db[_grid(d_db.size), THREADS](d_dout, d_db)
+    if not need_dx:
+        return None, d_dW.copy_to_host(), d_db.copy_to_host()
+    d_dx = cuda.device_array(x_shape, dtype=dtype)
+    _dx[_grid(d_dx.size), THREADS](d_dout, d_W, d_dx, *ints)
     return d_dx.copy_to_host(), d_dW.copy_to_host(), d_db.copy_to_host()

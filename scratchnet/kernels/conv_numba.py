@@ -41,7 +41,7 @@ A tip for fast numba loops, measured here: copy through 1-D slices (dst = col[r,
 dst[q] = src[q]); indexing col[r, a + q] in the loop kept it from vectorizing (5x slower).
 
     out, cache = forward(x, W, b, stride=1, padding=0, dilation=1)
-    dx, dW, db = backward(dout, cache)
+    dx, dW, db = backward(dout, cache)                   # need_dx=False: dx is None
 """
 from __future__ import annotations
 
@@ -168,21 +168,23 @@ def _forward_im2col(x, W, b, out, stride, padding, dilation):
     return col if keep else None
 
 
-def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col):
+def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col, need_dx=True):
     """Path "im2col", per chunk of images with its col matrix (K, g*H'*W'):
         dW  += dout_m @ col.T          (C_out, g*H'*W') @ (g*H'*W', K) -> (C_out, K)
                                        (accumulated as its transpose, col @ dout_m.T, which
                                        OpenBLAS ran 1.1-1.6x faster on our shapes, measured)
         dcol = W_m.T @ dout_m          (K, C_out) @ (C_out, g*H'*W')   -> (K, g*H'*W')
-        dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)"""
+        dx   = col2im(dcol)            the scatter back to (g, C_in, H, W)
+    need_dx=False: only the first line (dx is None)."""
     N, C_out, K = x.shape[0], W.shape[0], W[0].size
     HO, WO = dout.shape[2], dout.shape[3]
     G = N if kept_col is not None else _chunking(N, K * HO * WO * W.itemsize, KEEP_BYTES)[0]
     args = _im2col_args(W, stride, padding, dilation, HO, WO)
     Wm = W.reshape(C_out, K)
-    dx, dWm_T = _zeros_reused("conv.dx", x.shape, x.dtype), np.zeros((K, C_out), dtype=W.dtype)
+    dx = _zeros_reused("conv.dx", x.shape, x.dtype) if need_dx else None
+    dWm_T = np.zeros((K, C_out), dtype=W.dtype)
     dW_part = np.empty_like(dWm_T)
-    dcol_buf = _scratch("dcol", K * G * HO * WO, W.dtype)
+    dcol_buf = _scratch("dcol", K * G * HO * WO, W.dtype) if need_dx else None
     for n0 in range(0, N, G):
         g = min(G, N - n0)
         col = kept_col
@@ -191,8 +193,9 @@ def _backward_im2col(dout, x, W, stride, padding, dilation, kept_col):
             _im2col(x, n0, g, col, *args)
         dy = np.ascontiguousarray(dout[n0:n0 + g].transpose(1, 0, 2, 3)).reshape(C_out, g * HO * WO)
         dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
-        dcol = np.matmul(Wm.T, dy, out=dcol_buf[:K * g * HO * WO].reshape(K, g * HO * WO))
-        _col2im(dcol, dx, n0, g, *args)
+        if need_dx:
+            dcol = np.matmul(Wm.T, dy, out=dcol_buf[:K * g * HO * WO].reshape(K, g * HO * WO))
+            _col2im(dcol, dx, n0, g, *args)
     return dx, np.ascontiguousarray(dWm_T.T).reshape(W.shape)
 
 
@@ -328,18 +331,19 @@ def _forward_wide(x, W, b, out, padding, dilation):
         _unwiden(y, b, out, n0, Wp)
 
 
-def _backward_wide(dout, x, W, padding, dilation):
+def _backward_wide(dout, x, W, padding, dilation, need_dx=True):
     """Path "wide", per chunk: col = im2col_wide(chunk) again, then the matmuls of
     _backward_im2col on wide columns,
         dy = widen(dout)   dW += dy @ col.T   dcol = W_m.T @ dy   dx = col2im_wide(dcol)
     Junk columns are zeroed (_zero_junk) in col when x holds inf or NaN, and in dcol when W
-    does: only then can their dy = 0 make NaN."""
+    does: only then can their dy = 0 make NaN. need_dx=False: no dcol and no dx (None)."""
     N, (C_out, _, KH, KW), K = x.shape[0], W.shape, W[0].size
     Wp, L = _wide_sizes(x, padding, dout.shape)
     x_finite, W_finite = bool(np.isfinite(x).all()), bool(np.isfinite(W).all())
     G, _ = _chunking(N, K * L * W.itemsize)
     Wm = W.reshape(C_out, K)
-    dx, dWm_T = _zeros_reused("conv.dx", x.shape, x.dtype), np.zeros((K, C_out), dtype=W.dtype)
+    dx = _zeros_reused("conv.dx", x.shape, x.dtype) if need_dx else None
+    dWm_T = np.zeros((K, C_out), dtype=W.dtype)
     dW_part = np.empty_like(dWm_T)
     for n0 in range(0, N, G):
         g = min(G, N - n0)
@@ -350,6 +354,8 @@ def _backward_wide(dout, x, W, padding, dilation):
         dy = _scratch("dy", C_out * g * L, W.dtype).reshape(C_out, g * L)
         _widen(dout, n0, dy, Wp)
         dWm_T += np.matmul(col, dy.T, out=dW_part)      # dW^T = col @ dy^T (faster than dy @ col.T)
+        if not need_dx:
+            continue
         dcol = np.matmul(Wm.T, dy, out=_scratch("dcol", K * g * L, W.dtype).reshape(K, g * L))
         if not W_finite:
             _zero_junk(dcol, L, Wp, dout.shape[3])
@@ -447,6 +453,39 @@ def _direct_backward(xp, W, dout, dh, dw, dxp, dW_n, real_only):
                         dW_n[n, o, c, kh, kw] = s
 
 
+@numba.njit(parallel=True, cache=True, fastmath={"reassoc"})
+def _direct_dW(xp, dout, dh, dw, dW_n, real_only):
+    """The dW half of _direct_backward alone, for a backward that needs no dx (a model's first
+    layer): dW_n[n, o, c, kh, kw] = sum_q dy[q] * x_flat[q + off], same layout and same
+    real_only rule. About half the work: no dx_flat to update."""
+    N, C_out, HO, WO = dout.shape
+    C, KH, KW = dW_n.shape[2], dW_n.shape[3], dW_n.shape[4]
+    Hp, Wp = xp.shape[2], xp.shape[3]
+    L = (HO - 1) * Wp + WO
+    for n in numba.prange(N):
+        dy = np.zeros(L, dtype=dout.dtype)
+        zero = dy[0]
+        for o in range(C_out):
+            for i in range(HO):
+                for j in range(WO):
+                    dy[i * Wp + j] = dout[n, o, i, j]
+            for c in range(C):
+                x_flat = xp[n, c].reshape(Hp * Wp)
+                for kh in range(KH):
+                    for kw in range(KW):
+                        x_seg = x_flat[kh * dh * Wp + kw * dw:][:L]
+                        s = zero
+                        if not real_only:
+                            for q in range(L):
+                                s += dy[q] * x_seg[q]
+                        else:
+                            for i in range(HO):
+                                a = i * Wp
+                                for j in range(WO):
+                                    s += dy[a + j] * x_seg[a + j]
+                        dW_n[n, o, c, kh, kw] = s
+
+
 def _pad(x, padding):
     """x (N, C, H, W) with zeros around each image: (N, C, pt+H+pb, pl+W+pr); x itself if no padding."""
     ((pt, pb), (pl, pr)) = padding
@@ -458,12 +497,16 @@ def _pad(x, padding):
     return xp
 
 
-def _backward_direct(dout, xp, x_shape, W, padding, dilation):
-    """backward for the direct path: the same (dx, dW, db) from loops over the padded input xp."""
+def _backward_direct(dout, xp, x_shape, W, padding, dilation, need_dx=True):
+    """backward for the direct path: the same (dx, dW, db) from loops over the padded input xp
+    (need_dx=False: dW and db only, by _direct_dW, and None for dx)."""
     (pt, _), (pl, _) = padding
-    dxp = _zeros_reused("conv.dxp", xp.shape, W.dtype)
     dW_n = np.empty((x_shape[0],) + W.shape, dtype=W.dtype)     # one dW per image, summed below
     real_only = not (np.isfinite(W).all() and np.isfinite(xp).all())
+    if not need_dx:
+        _direct_dW(xp, dout, *dilation, dW_n, real_only)
+        return None, dW_n.sum(axis=0), _db(dout)
+    dxp = _zeros_reused("conv.dxp", xp.shape, W.dtype)
     _direct_backward(xp, W, dout, *dilation, dxp, dW_n, real_only)
     dx = empty_reused("conv.dx", x_shape, W.dtype)
     dx[...] = dxp[:, :, pt:pt + x_shape[2], pl:pl + x_shape[3]]
@@ -494,18 +537,19 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
 
 
 @serialized
-def backward(dout, cache):
+def backward(dout, cache, need_dx=True):
     """(dx, dW, db) given dout = dL/dout (N, C_out, H', W'). The math is in
     conv_reference.backward; each path's own function says how it is arranged here.
-    db = dout.sum(axis=(0, 2, 3)) on every path (_db)."""
+    db = dout.sum(axis=(0, 2, 3)) on every path (_db). need_dx=False: dx is not computed
+    and is None (as in conv_reference.backward)."""
     x, W, stride, padding, dilation, out_shape, path, kept = cache
     dout = check_dout("conv_numba.backward", dout, out_shape, W.dtype)
     if path == "direct":
-        return _backward_direct(dout, kept, x.shape, W, padding, dilation)
+        return _backward_direct(dout, kept, x.shape, W, padding, dilation, need_dx)
     if path == "wide":
-        dx, dW = _backward_wide(dout, x, W, padding, dilation)
+        dx, dW = _backward_wide(dout, x, W, padding, dilation, need_dx)
     else:
-        dx, dW = _backward_im2col(dout, x, W, stride, padding, dilation, kept)
+        dx, dW = _backward_im2col(dout, x, W, stride, padding, dilation, kept, need_dx)
     return dx, dW, _db(dout)
 
 

@@ -51,7 +51,7 @@ def forward(x, W, b, stride=1, padding=0, dilation=1):
     return out, (x, W, stride, padding, dilation, out.shape)
 
 
-def backward(dout, cache):
+def backward(dout, cache, need_dx=True):
     """Gradients of the convolution, given dout = dL/dout of shape (N, C_out, H', W').
 
     Forward:  out[n,o,i,j] = b[o] + sum_{c,kh,kw} W[o,c,kh,kw] xp[n, c, i*sh + kh*dh, j*sw + kw*dw]
@@ -67,13 +67,15 @@ def backward(dout, cache):
       dL/db[o]         = sum_{n,i,j} dout[n,o,i,j]                   (C_out,)
     Here each output position scatters its share back: the same sums, read the other way.
     Returns (dx, dW, db). Nothing given is changed.
+    need_dx=False: dx is not computed and None is returned in its place (the first layer of a
+    model, whose input is data: nothing upstream needs dL/dx).
     """
     x, W, stride, padding, dilation, out_shape = cache
     dout = check_dout("conv_reference.backward", dout, out_shape, W.dtype)
     N, HO, WO, KH, KW = x.shape[0], out_shape[2], out_shape[3], W.shape[2], W.shape[3]
     xp = np.pad(x, ((0, 0), (0, 0)) + padding)
     Wm = W.reshape(W.shape[0], -1)                                        # (C_out, K = C_in*KH*KW)
-    dxp = np.zeros_like(xp)
+    dxp = np.zeros_like(xp) if need_dx else None
     dW = np.zeros_like(W)
     for i in range(HO):
         for j in range(WO):
@@ -81,8 +83,11 @@ def backward(dout, cache):
             g = dout[:, :, i, j]                                          # (N, C_out)
             patch = xp[:, :, rows, cols]                                  # (N, C_in, KH, KW)
             dW += (g.T @ patch.reshape(N, -1)).reshape(W.shape)           # (C_out, N) @ (N, K)
-            dxp[:, :, rows, cols] += (g @ Wm).reshape(patch.shape)        # (N, C_out) @ (C_out, K)
+            if need_dx:
+                dxp[:, :, rows, cols] += (g @ Wm).reshape(patch.shape)    # (N, C_out) @ (C_out, K)
+    db = dout.sum(axis=(0, 2, 3))
+    if not need_dx:
+        return None, dW, db
     (pt, _), (pl, _) = padding
     dx = dxp[:, :, pt:pt + x.shape[2], pl:pl + x.shape[3]].copy()        # cut the padding off
-    db = dout.sum(axis=(0, 2, 3))
     return dx, dW, db

@@ -32,6 +32,11 @@ Writing a layer: subclass Layer, register parameters with `add_param`, check the
             return dy * self.params["a"]                    # dL/dx = dy * dy/dx
 
 Then prove it: `gradcheck.check_layer(Scale(3), np.random.randn(4, 3))`.
+
+Skipping dL/dx. A model's first layer gets data as x: nothing upstream needs dL/dx, and for a
+conv or dense layer it costs as much as dL/dW. Such a layer sets `can_skip_dx = True` and
+takes `backward(dy, need_dx=False)`: it fills grads as always and returns None. Sequential's
+`backward(dy, need_dx=False)` (what fit calls) asks this of its first layer with parameters.
 """
 from __future__ import annotations
 
@@ -60,6 +65,7 @@ class Layer:
     # Class-level facts about a layer, read by Sequential and gradcheck:
     input_is_index = False   # True: x holds ids (Embedding), no dL/dx; backward returns None
     supports_mask = False    # True: forward(x, mask=None) takes a padding mask (N, T)
+    can_skip_dx = False      # True: backward(dy, need_dx=False) fills grads, returns None
 
     def __init__(self, name: str | None = None):
         self.params: dict[str, np.ndarray] = {}
@@ -286,6 +292,13 @@ def check_array(who: str, x, *, ndim=None, axis=None, size=None, what="x",
         if x.ndim == 0 or x.shape[axis] != size:
             raise ValueError(f"{who}: expected {what}.shape[{axis}] == {size}, got shape {x.shape}")
     return x
+
+
+def check_need_dx(who: str, need_dx) -> bool:
+    """backward's need_dx flag, which must be True or False: a TypeError otherwise."""
+    if not isinstance(need_dx, (bool, np.bool_)):
+        raise TypeError(f"{who}: expected need_dx to be True or False, got {need_dx!r}")
+    return bool(need_dx)
 
 
 def iter_layers(model, trainable_only: bool = False):

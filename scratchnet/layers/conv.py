@@ -14,7 +14,7 @@ from scratchnet import initializers
 from scratchnet._config import as_rng, get_default_dtype
 from scratchnet.kernels.backend import check_backend, get_backend, kernels, require_cuda
 from scratchnet.kernels.geometry import as_padding, as_pair, out_size
-from scratchnet.layers.base import Layer, check_array
+from scratchnet.layers.base import Layer, check_array, check_need_dx
 from scratchnet.layers.dense import positive_int
 
 
@@ -60,6 +60,7 @@ class Conv2D(Layer):
              H' = (H + pt + pb - dh*(KH - 1) - 1) // sh + 1   (W' likewise).
     x is converted to the layer's dtype (W's), so out and dx always have W's dtype.
     """
+    can_skip_dx = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, init="he", rng=None, backend=None, *, name: str | None = None):
@@ -106,7 +107,7 @@ class Conv2D(Layer):
         self.save_cache(backend=backend, cache=cache, y_shape=out.shape)
         return out
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dy: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
         """dy: (N, C_out, H', W') -> dx: (N, C_in, H, W); fills grads W and b.
 
         Forward:  out[n,o,i,j] = b[o] + sum_{c,kh,kw} W[o,c,kh,kw] xp[n, c, i*sh+kh*dh, j*sw+kw*dw]
@@ -116,10 +117,12 @@ class Conv2D(Layer):
                       padding cut off                                (N, C_in, H, W)
                   dL/db[o] = sum_{n,i,j} dy[n,o,i,j]                 (C_out,)
         Derivation step by step: scratchnet/kernels/conv_reference.py, backward.
+        need_dx=False: grads only, dL/dx is not computed and None is returned (Layer.can_skip_dx).
         """
+        need_dx = check_need_dx(self.name, need_dx)
         saved = self.load_cache()
         dy = self.check_grad(dy, saved["y_shape"])
-        dx, dW, db = kernels("conv", saved["backend"]).backward(dy, saved["cache"])
+        dx, dW, db = kernels("conv", saved["backend"]).backward(dy, saved["cache"], need_dx=need_dx)
         self.grads["W"][...] = dW
         self.grads["b"][...] = db
         return dx

@@ -14,7 +14,7 @@ import numpy as np
 from scratchnet import initializers
 from scratchnet._config import as_rng, get_default_dtype
 from scratchnet._checks import positive_int  # noqa: F401  (also importable from here, as before)
-from scratchnet.layers.base import Layer, check_array
+from scratchnet.layers.base import Layer, check_array, check_need_dx
 
 
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
@@ -35,7 +35,7 @@ def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
     return y, (x, W)
 
 
-def dense_backward(dy: np.ndarray, cache, out=None):
+def dense_backward(dy: np.ndarray, cache, out=None, need_dx=True):
     """Gradients of y = x @ W + b, given dy = dL/dy.
 
     Forward:  y = x @ W + b                 x: (N, D)  W: (D, M)  b: (M,)  y: (N, M)
@@ -45,6 +45,7 @@ def dense_backward(dy: np.ndarray, cache, out=None):
               dL/db = dy.sum(axis=0)        every row of y got the same b -> (M,)
     out: None, or a pair of arrays (D, M) and (M,) that receive dW and db (the Dense layer
          passes its grads: no new arrays, and no copy into grads afterwards).
+    need_dx: False skips dL/dx (returned as None): a model's first layer, whose x is data.
     Returns (dx, dW, db). Nothing given is changed, except the arrays in `out`.
     """
     x, W = cache
@@ -52,7 +53,7 @@ def dense_backward(dy: np.ndarray, cache, out=None):
     if dy.shape != (x.shape[0], W.shape[1]):
         raise ValueError(f"dense_backward: expected dy of shape {(x.shape[0], W.shape[1])} "
                          f"(the shape of y), got {dy.shape}")
-    dx = dy @ W.T
+    dx = dy @ W.T if need_dx else None
     if out is None:
         dW = x.T @ dy
         db = dy.sum(axis=0)
@@ -90,6 +91,7 @@ class Dense(Layer):
     forward: x (N, n_in) -> y (N, n_out), computed in the dtype of W (x and dy are converted).
     For image-shaped input put a Flatten() first.
     """
+    can_skip_dx = True
 
     def __init__(self, n_in: int, n_out: int, init="he", rng=None, *, name: str | None = None):
         super().__init__(name)
@@ -112,12 +114,15 @@ class Dense(Layer):
         self.save_cache(cache=cache, y_shape=y.shape)
         return y
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dy: np.ndarray, *, need_dx: bool = True) -> np.ndarray | None:
         """dy: (N, n_out) -> dx: (N, n_in); fills grads W, b. See dense_backward for the math:
-        dL/dx = dy @ W.T,  dL/dW = x.T @ dy,  dL/db = dy.sum(axis=0)."""
+        dL/dx = dy @ W.T,  dL/dW = x.T @ dy,  dL/db = dy.sum(axis=0).
+        need_dx=False: grads only, returns None (Layer.can_skip_dx)."""
+        need_dx = check_need_dx(self.name, need_dx)
         cache = self.load_cache()
         dy = self.check_grad(dy, cache["y_shape"]).astype(self.dtype, copy=False)
-        dx, _, _ = dense_backward(dy, cache["cache"], out=(self.grads["W"], self.grads["b"]))
+        dx, _, _ = dense_backward(dy, cache["cache"], out=(self.grads["W"], self.grads["b"]),
+                                  need_dx=need_dx)
         return dx
 
     def __repr__(self) -> str:
