@@ -91,6 +91,9 @@ def test_standalone_prints_every_section_with_times(standalone_output):
     for name in ("conv1", "relu1", "maxpool1", "avgpool1", "fc3", "whole step",
                  "ReLU on (64, 6, 28, 28)", "max pool 2x2 on", "avg pool 2x2 on"):
         assert name in prof, name
+    assert "ours alone" in prof     # the goal's layers in the step and alone, side by side
+    for name in (r"ReLU on \(64, 6, 28, 28\)", "max pool 2x2 on", "avg pool 2x2 on"):
+        assert re.search(rf"^{name}.*?\s{number}\s+{number}\s", prof, re.MULTILINE), name
     dlfs = section(standalone_output, "DLFS")
     assert "DLFS layer = Conv2D on every shape" in dlfs
     for name in ("CS231n 100x3x31x31", "LeNet conv2 64x6x14x14", "64x32x32x32"):
