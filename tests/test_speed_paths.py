@@ -105,13 +105,27 @@ def test_relu_equals_its_formula_with_nan_and_inf():
         x = rng.standard_normal(BIG).astype(dtype)
         dy = rng.standard_normal(BIG).astype(dtype)
         x.flat[::7], x.flat[1::11], x.flat[2::13] = np.nan, np.inf, -np.inf
+        x.flat[3::19], x.flat[4::23] = -0.0, 0.0
+        x.flat[5::29], x.flat[6::31] = np.finfo(dtype).smallest_subnormal, -np.finfo(dtype).tiny
         dy.flat[::5], dy.flat[3::17] = np.nan, np.inf
         layer = ReLU()
         y = layer.forward(x)
-        np.testing.assert_array_equal(y, np.maximum(x, 0))
+        bits = np.uint32 if dtype == np.float32 else np.uint64     # -0.0 and 0.0 told apart
+        np.testing.assert_array_equal(y.view(bits), np.maximum(x, 0).view(bits))
         with np.errstate(invalid="ignore"):
             np.testing.assert_array_equal(layer.backward(dy), dy * (x > 0))
         assert y.dtype == dtype
+
+
+def test_zeros_shared_is_zeros_read_only_and_grows():
+    small = threads.zeros_shared((2, 3), np.float32)
+    assert small.shape == (2, 3) and small.dtype == np.float32 and not small.any()
+    with pytest.raises(ValueError):
+        small[0, 0] = 1.0                   # nothing may write into the shared zeros
+    big = threads.zeros_shared((5, 7, 11), np.float32)
+    assert big.shape == (5, 7, 11) and not big.any() and not big.flags.writeable
+    assert threads.zeros_shared((4,), np.float64).dtype == np.float64
+    assert not small.any()                  # the view handed out before is still zeros
 
 
 # ----- the 2x2 pooling kernels --------------------------------------------------------------------

@@ -193,6 +193,32 @@ def empty_reused(slot: str, shape, dtype) -> np.ndarray:
     return buf.reshape(shape)
 
 
+_zeros: dict = {}        # dtype -> one read-only 1-D array of zeros, grown when a bigger one is asked
+
+
+def zeros_shared(shape, dtype) -> np.ndarray:
+    """A READ-ONLY array of zeros of `shape` and `dtype`: a view of one buffer per dtype, kept
+    for the whole process and shared by every thread (nothing ever writes into it; a write
+    raises ValueError).
+
+    For elementwise ops against 0: NumPy runs `np.maximum(x, zeros)` in its vectorized loop
+    for two contiguous arrays, but `np.maximum(x, 0)` in a slower one for an array and a
+    scalar. Measured on (64, 6, 28, 28), median of 300 calls, same results bit for bit (NaN,
+    +-0, inf and subnormals included): float32 0.037 against 0.105 ms, float64 0.068 against
+    0.158 ms.
+    """
+    dtype = np.dtype(dtype)
+    size = 1
+    for d in shape:
+        size *= int(d)
+    buf = _zeros.get(dtype)
+    if buf is None or buf.size < size:
+        buf = np.zeros(size, dtype)
+        buf.flags.writeable = False
+        _zeros[dtype] = buf            # two threads growing it at once: each keeps a valid one
+    return buf[:size].reshape(shape)
+
+
 def clear_reused() -> None:
     """Forget this thread's reused buffers (arrays handed out stay valid: they own a reference)."""
     getattr(_reuse, "pools", {}).clear()
