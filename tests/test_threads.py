@@ -46,6 +46,33 @@ def test_a_fresh_process_runs_numba_on_tbb():
     assert "layer tbb" in done.stdout
 
 
+def test_numba_started_on_omp_before_scratchnet_gets_a_warning():
+    """Parallel numba code run before `import scratchnet` fixes numba's layer before scratchnet
+    can choose it; on omp (numba's own first choice here) the import says so, once."""
+    done = run_child("""
+        import warnings
+        import numba
+        numba.set_parallel_chunksize(0)          # starts numba's threads, on numba's default
+        print("layer", numba.threading_layer())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import scratchnet
+        print("warnings", [str(w.message) for w in caught if w.category is RuntimeWarning])
+    """)
+    assert done.returncode == 0, done.stderr
+    if "layer omp" not in done.stdout:
+        pytest.skip("numba did not start on omp here (no OpenMP library): nothing to warn of")
+    assert "threads were started before scratchnet was imported" in done.stdout
+    assert "NUMBA_THREADING_LAYER=tbb" in done.stdout
+    quiet = run_child("""
+        import warnings
+        warnings.simplefilter("error", RuntimeWarning)
+        import scratchnet
+        print("imported")
+    """)
+    assert quiet.returncode == 0 and "imported" in quiet.stdout, quiet.stderr
+
+
 HAMMER = """
 import threading
 import numpy as np

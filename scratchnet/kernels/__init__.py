@@ -48,7 +48,8 @@ against OpenBLAS's). (benchmarks/RESULTS.md, "Waking numba's threads".)
 """
 import os
 
-if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ):
+_USER_CHOSE_LAYER = bool({"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ))
+if not _USER_CHOSE_LAYER:
     # the user's choice wins; else tbb if its library loads, else workqueue (numba's
     # "default" layer tries them in this order). The environment is read by numba if it is
     # not imported yet (and by child processes); numba.config is for when it already is.
@@ -61,6 +62,8 @@ if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.envi
 from scratchnet.kernels import threads  # noqa: E402
 
 threads.preload_tbb()
+if not _USER_CHOSE_LAYER:
+    threads.warn_if_started_on_omp()    # too late to choose: numba's threads already run
 
 from scratchnet.kernels.backend import BACKENDS, get_backend, kernels, set_backend  # noqa: E402
 

@@ -44,6 +44,7 @@ import importlib.metadata
 import os
 import sys
 import threading
+import warnings
 
 import numba
 import numpy as np
@@ -122,6 +123,21 @@ def serialized(kernel):
         with _lock:
             return kernel(*args, **kwargs)
     return run
+
+
+def warn_if_started_on_omp() -> None:
+    """Warn when numba's threads were already running on "omp" before scratchnet could choose
+    their layer (numba picks it once, at its first parallel call: here, some parallel numba
+    code ran before scratchnet was imported). On omp, OpenMP's spinning threads fight
+    OpenBLAS's for the cores: measured on 2 cores, a LeNet-5 training step took 24-40 ms
+    against 4-6 ms on tbb, and a 2x2 max pool inside it 2.6-6.3 ms against 0.3."""
+    if threading_layer() == "omp":
+        warnings.warn(
+            "scratchnet: numba's parallel threads were started before scratchnet was imported, "
+            "on the 'omp' threading layer, whose spinning threads fight OpenBLAS's (a LeNet-5 "
+            "training step on 2 cores: 24-40 ms, against 4-6 ms on tbb). Import scratchnet before any parallel numba code "
+            "runs, or set NUMBA_THREADING_LAYER=tbb (or workqueue) yourself.",
+            RuntimeWarning, stacklevel=3)
 
 
 def report() -> dict:
