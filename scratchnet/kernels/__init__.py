@@ -48,7 +48,8 @@ against OpenBLAS's). (benchmarks/RESULTS.md, "Waking numba's threads".)
 """
 import os
 
-_USER_CHOSE_LAYER = bool({"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ))
+_LAYER_VARIABLES = {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"}
+_USER_CHOSE_LAYER = bool(_LAYER_VARIABLES & set(os.environ))
 if not _USER_CHOSE_LAYER:
     # the user's choice wins; else tbb if its library loads, else workqueue (numba's
     # "default" layer tries them in this order). The environment is read by numba if it is

@@ -425,12 +425,11 @@ def _direct_backward(xp, W, dout, dh, dw, dxp, dW_n, real_only):
     Hp, Wp = xp.shape[2], xp.shape[3]
     L = (HO - 1) * Wp + WO
     for n in numba.prange(N):
-        dy = np.zeros(L, dtype=dout.dtype)
-        zero = dy[0]                    # a 0 of dout's dtype: the dW sum stays in float32 for float32
+        dy_n = np.empty((C_out, L), dtype=dout.dtype)
+        _widen(dout, n, dy_n, Wp)       # dy_n[o] = dout[n, o] in wide rows, 0 at j >= W'
+        zero = dout.dtype.type(0)       # the dW sum stays in float32 for float32
         for o in range(C_out):
-            for i in range(HO):
-                for j in range(WO):
-                    dy[i * Wp + j] = dout[n, o, i, j]
+            dy = dy_n[o]
             for c in range(C):
                 x_flat = xp[n, c].reshape(Hp * Wp)
                 dx_flat = dxp[n, c].reshape(Hp * Wp)
@@ -463,12 +462,11 @@ def _direct_dW(xp, dout, dh, dw, dW_n, real_only):
     Hp, Wp = xp.shape[2], xp.shape[3]
     L = (HO - 1) * Wp + WO
     for n in numba.prange(N):
-        dy = np.zeros(L, dtype=dout.dtype)
-        zero = dy[0]
+        dy_n = np.empty((C_out, L), dtype=dout.dtype)
+        _widen(dout, n, dy_n, Wp)
+        zero = dout.dtype.type(0)
         for o in range(C_out):
-            for i in range(HO):
-                for j in range(WO):
-                    dy[i * Wp + j] = dout[n, o, i, j]
+            dy = dy_n[o]
             for c in range(C):
                 x_flat = xp[n, c].reshape(Hp * Wp)
                 for kh in range(KH):

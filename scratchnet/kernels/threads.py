@@ -135,8 +135,9 @@ def warn_if_started_on_omp() -> None:
         warnings.warn(
             "scratchnet: numba's parallel threads were started before scratchnet was imported, "
             "on the 'omp' threading layer, whose spinning threads fight OpenBLAS's (a LeNet-5 "
-            "training step on 2 cores: 24-40 ms, against 4-6 ms on tbb). Import scratchnet before any parallel numba code "
-            "runs, or set NUMBA_THREADING_LAYER=tbb (or workqueue) yourself.",
+            "training step on 2 cores: 24-40 ms, against 4-6 ms on tbb). Import scratchnet "
+            "before any parallel numba code runs, or set NUMBA_THREADING_LAYER=tbb (or "
+            "workqueue) yourself.",
             RuntimeWarning, stacklevel=3)
 
 
@@ -209,7 +210,7 @@ def empty_reused(slot: str, shape, dtype) -> np.ndarray:
     return buf.reshape(shape)
 
 
-_zeros: dict = {}        # dtype -> one read-only 1-D array of zeros, grown when a bigger one is asked
+_zeros: dict = {}        # dtype -> one read-only 1-D array of zeros, grown when asked for more
 
 
 def zeros_shared(shape, dtype) -> np.ndarray:
