@@ -451,6 +451,31 @@ def test_has_kink():
     assert at[0] == 0.0
 
 
+def test_has_kink_by_terms_proves_a_kink_too_small_for_the_whole_sum():
+    # A kink of jump 1e-8 (|x0| weighted by 1e-8) inside a sum of size 10: below the rounding
+    # noise of the sum, but not of the one term that x0 moves.
+    x = np.zeros(3)
+    big = np.full(2, 5.0)
+
+    def terms(z):
+        return np.concatenate([[1e-8 * abs(z[0])], big + z[1:] ** 2])
+    assert not gradcheck.has_kink(lambda z: np.sum(terms(z)), x, (0,))
+    assert gradcheck.has_kink(terms, x, (0,), terms=True)
+    assert not gradcheck.has_kink(terms, x, (1,), terms=True)          # smooth there
+    assert not gradcheck.has_kink(lambda z: np.cos(5 * z), np.full(2, 0.3), (0,), terms=True)
+    assert not x.any()
+
+
+def test_kink_under_a_tiny_upstream_gradient_passes():
+    # hypothesis found it: the upstream gradient at the kink x[0, 0] = 0 is -3.8e-5, so the two
+    # slopes split by 3.8e-8, below the rounding noise of the whole loss but above atol.
+    x = np.random.default_rng(117).integers(-2, 3, size=(2, 2)).astype(float)
+    x[0, 0] = 0.0
+    report = check_layer(NearlyLinearLeaky(), x, seed=117)
+    assert report.passed, str(report)
+    assert report.kinks == [("dx", (0, 0))]
+
+
 def test_wrong_derivative_at_a_kink_still_fails():
     report = check_layer(WrongKinkReLU(), np.array([[0.0, 1.0, -1.0], [0.0, 2.0, 0.5]]))
     assert not report.passed
